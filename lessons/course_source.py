@@ -1,0 +1,502 @@
+"""Reading the course's text format (fixtures/course/) into plain dataclasses.
+
+Pure: no ORM, no rendering. `read_course(path)` parses and validates everything it can
+check from the files alone and raises CourseSourceError listing every problem with the
+file it is in. The format is documented in fixtures/course/README.md.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FRONT_MATTER = "+++"
+DIRECTIVE = re.compile(r"^\[(quiz|exercise):\s*([a-z0-9][a-z0-9-]*)\s*\]\s*$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+ORDERED_NAME = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)$")
+QUESTION_KINDS = ("single", "multiple", "true_false")
+LESSON_STATUSES = ("published", "draft")
+
+
+class CourseSourceError(Exception):
+    """The course files are invalid. `problems` holds one "file: message" per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ChoiceData:
+    text: str
+    correct: bool
+    feedback: str = ""
+
+
+@dataclass
+class QuestionData:
+    kind: str
+    prompt: str
+    explanation: str
+    choices: list[ChoiceData]
+    section: str = ""
+
+
+@dataclass
+class QuizData:
+    slug: str
+    title: str
+    pass_mark: int
+    questions: list[QuestionData]
+    path: Path
+
+
+@dataclass
+class CategoryData:
+    slug: str
+    name: str
+    definition: str
+
+
+@dataclass
+class TaxonomyData:
+    slug: str
+    name: str
+    description: str
+    categories: list[CategoryData]
+    path: Path
+
+
+@dataclass
+class CaseData:
+    slug: str
+    title: str
+    scenario: str
+    source_title: str
+    source_url: str
+    answers: list[str]
+    also_accept: list[str]
+    explanation: str
+    why_not: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ExerciseData:
+    slug: str
+    title: str
+    taxonomy: str
+    instructions: str
+    multi_label: bool
+    pass_mark: int
+    cases: list[CaseData]
+    path: Path
+
+
+@dataclass
+class LessonData:
+    slug: str
+    order: int
+    title: str
+    summary: str
+    status: str
+    source: str
+    path: Path
+
+
+@dataclass
+class PartData:
+    number: int
+    slug: str
+    title: str
+    summary: str
+    lessons: list[LessonData]
+    path: Path
+
+
+@dataclass
+class CourseData:
+    slug: str
+    title: str
+    tagline: str
+    description: str
+    parts: list[PartData]
+    quizzes: list[QuizData]
+    taxonomies: list[TaxonomyData]
+    exercises: list[ExerciseData]
+
+
+def split_blocks(source: str) -> list[tuple[str, str]]:
+    """Split lesson Markdown at directive lines: [("markdown", text) | ("quiz"|"exercise", slug)].
+
+    Directive lines inside fenced code blocks are left alone, so a lesson can show the syntax.
+    """
+    blocks: list[tuple[str, str]] = []
+    buffer: list[str] = []
+    fence: str | None = None
+    for line in source.splitlines(keepends=True):
+        stripped = line.strip()
+        if fence is None and (stripped.startswith("```") or stripped.startswith("~~~")):
+            fence = stripped[:3]
+        elif fence is not None and stripped.startswith(fence):
+            fence = None
+        match = DIRECTIVE.match(stripped) if fence is None else None
+        if match:
+            if "".join(buffer).strip():
+                blocks.append(("markdown", "".join(buffer)))
+            buffer = []
+            blocks.append((match.group(1), match.group(2)))
+        else:
+            buffer.append(line)
+    if "".join(buffer).strip():
+        blocks.append(("markdown", "".join(buffer)))
+    return blocks
+
+
+def parse_front_matter(text: str) -> tuple[dict, str]:
+    """Split `+++`-delimited TOML front matter from a Markdown body."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != FRONT_MATTER:
+        raise ValueError("must start with a '+++' line opening the TOML front matter")
+    for index in range(1, len(lines)):
+        if lines[index].strip() == FRONT_MATTER:
+            meta = tomllib.loads("".join(lines[1:index]))
+            return meta, "".join(lines[index + 1 :]).lstrip("\n")
+    raise ValueError("front matter is not closed by a second '+++' line")
+
+
+class _Reader:
+    """Collects problems instead of stopping at the first, so authors see them all."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[str] = []
+
+    def problem(self, path: Path, message: str) -> None:
+        try:
+            name = path.relative_to(self.root)
+        except ValueError:
+            name = path
+        self.problems.append(f"{name}: {message}")
+
+    def load_toml(self, path: Path) -> dict | None:
+        try:
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            self.problem(path, f"invalid TOML: {exc}")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(path, f"cannot be read: {exc}")
+        return None
+
+    def text(self, path: Path, data: dict, key: str, *, required: bool = True, where: str = "") -> str:
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            self.problem(path, f"{where}'{key}' must be text")
+            return ""
+        if required and not value.strip():
+            self.problem(path, f"{where}'{key}' is missing")
+        return value.strip()
+
+    def integer(self, path: Path, data: dict, key: str, default: int, lo: int, hi: int) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            self.problem(path, f"'{key}' must be a whole number from {lo} to {hi}")
+            return default
+        return value
+
+    def slug(self, path: Path, value: object, what: str) -> str:
+        if not isinstance(value, str) or not SLUG.match(value):
+            self.problem(path, f"{what} {value!r} is not a valid slug (lower-case letters, digits, hyphens)")
+            return ""
+        return value
+
+    # -- course, parts, lessons -------------------------------------------------
+
+    def course(self) -> CourseData:
+        if not self.root.is_dir():
+            raise CourseSourceError([f"{self.root}: no such folder"])
+        meta = self.load_toml(self.root / "course.toml") if (self.root / "course.toml").exists() else None
+        if meta is None and not (self.root / "course.toml").exists():
+            self.problem(self.root / "course.toml", "missing")
+        meta = meta or {}
+        path = self.root / "course.toml"
+        course = CourseData(
+            slug=self.slug(path, meta.get("slug", "responsible-ai-engineering"), "course slug"),
+            title=self.text(path, meta, "title"),
+            tagline=self.text(path, meta, "tagline", required=False),
+            description=self.text(path, meta, "description", required=False),
+            parts=[],
+            quizzes=[],
+            taxonomies=[],
+            exercises=[],
+        )
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            if folder.name == "taxonomies":
+                course.taxonomies = [self.taxonomy(f) for f in sorted(folder.glob("*.toml"))]
+                continue
+            if not (folder / "part.toml").exists():
+                self.problem(folder, "a part folder needs a part.toml")
+                continue
+            course.parts.append(self.part(folder))
+            course.quizzes += [self.quiz(f) for f in sorted((folder / "quizzes").glob("*.toml"))]
+            course.exercises += [self.exercise(f) for f in sorted((folder / "exercises").glob("*.toml"))]
+        course.taxonomies = [t for t in course.taxonomies if t]
+        course.quizzes = [q for q in course.quizzes if q]
+        course.exercises = [e for e in course.exercises if e]
+        self.check_course(course)
+        return course
+
+    def part(self, folder: Path) -> PartData:
+        path = folder / "part.toml"
+        meta = self.load_toml(path) or {}
+        part = PartData(
+            number=self.integer(path, meta, "number", 0, 1, 99),
+            slug=self.slug(path, meta.get("slug"), "part slug"),
+            title=self.text(path, meta, "title"),
+            summary=self.text(path, meta, "summary", required=False),
+            lessons=[],
+            path=path,
+        )
+        for lesson_path in sorted(folder.glob("*.md")):
+            lesson = self.lesson(lesson_path)
+            if lesson:
+                part.lessons.append(lesson)
+        orders = [lesson.order for lesson in part.lessons]
+        for order in sorted({o for o in orders if orders.count(o) > 1}):
+            self.problem(folder, f"two lessons share the order prefix {order:02d}")
+        return part
+
+    def lesson(self, path: Path) -> LessonData | None:
+        match = ORDERED_NAME.match(path.stem)
+        if not match:
+            self.problem(path, "lesson file names look like '01-lesson-slug.md'")
+            return None
+        try:
+            meta, body = parse_front_matter(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            self.problem(path, f"invalid TOML front matter: {exc}")
+            return None
+        except (ValueError, OSError) as exc:
+            self.problem(path, str(exc))
+            return None
+        status = meta.get("status", "published")
+        if status not in LESSON_STATUSES:
+            self.problem(path, f"status must be one of {', '.join(LESSON_STATUSES)}")
+        if not body.strip():
+            self.problem(path, "the lesson has no text")
+        return LessonData(
+            slug=self.slug(path, meta.get("slug", match.group(2)), "lesson slug"),
+            order=int(match.group(1)),
+            title=self.text(path, meta, "title"),
+            summary=self.text(path, meta, "summary", required=False),
+            status=status,
+            source=body,
+            path=path,
+        )
+
+    # -- quizzes ------------------------------------------------------------------
+
+    def quiz(self, path: Path) -> QuizData | None:
+        data = self.load_toml(path)
+        if data is None:
+            return None
+        questions = []
+        raw_questions = data.get("questions", [])
+        if not isinstance(raw_questions, list) or not raw_questions:
+            self.problem(path, "a quiz needs at least one [[questions]] entry")
+            raw_questions = []
+        for number, raw in enumerate(raw_questions, 1):
+            questions.append(self.question(path, number, raw))
+        return QuizData(
+            slug=self.slug(path, path.stem, "quiz file name"),
+            title=self.text(path, data, "title"),
+            pass_mark=self.integer(path, data, "pass_mark", 70, 1, 100),
+            questions=questions,
+            path=path,
+        )
+
+    def question(self, path: Path, number: int, raw: dict) -> QuestionData:
+        where = f"question {number}: "
+        kind = raw.get("kind", "single")
+        if kind not in QUESTION_KINDS:
+            self.problem(path, f"{where}kind must be one of {', '.join(QUESTION_KINDS)}")
+        choices = []
+        for raw_choice in raw.get("choices", []):
+            correct = raw_choice.get("correct", False)
+            if not isinstance(correct, bool):
+                self.problem(path, f"{where}'correct' must be true or false")
+            choices.append(
+                ChoiceData(
+                    text=self.text(path, raw_choice, "text", where=where + "a choice's "),
+                    correct=correct is True,
+                    feedback=self.text(path, raw_choice, "feedback", required=False, where=where),
+                )
+            )
+        right = sum(c.correct for c in choices)
+        if len(choices) < 2:
+            self.problem(path, f"{where}needs at least two choices")
+        if right == 0:
+            self.problem(path, f"{where}has no correct choice")
+        if kind in ("single", "true_false") and right > 1:
+            self.problem(path, f"{where}a {kind} question has exactly one correct choice, not {right}")
+        if kind == "true_false" and len(choices) != 2:
+            self.problem(path, f"{where}a true_false question has exactly two choices")
+        section = raw.get("section", "")
+        if section and (not isinstance(section, str) or "#" not in section):
+            self.problem(path, f"{where}section must look like 'lesson-slug#heading-id'")
+            section = ""
+        return QuestionData(
+            kind=kind,
+            prompt=self.text(path, raw, "prompt", where=where),
+            explanation=self.text(path, raw, "explanation", where=where),
+            choices=choices,
+            section=section,
+        )
+
+    # -- taxonomies and exercises ---------------------------------------------------
+
+    def taxonomy(self, path: Path) -> TaxonomyData | None:
+        data = self.load_toml(path)
+        if data is None:
+            return None
+        categories = []
+        for raw in data.get("categories", []):
+            categories.append(
+                CategoryData(
+                    slug=self.slug(path, raw.get("slug"), "category slug"),
+                    name=self.text(path, raw, "name"),
+                    definition=self.text(path, raw, "definition"),
+                )
+            )
+        if len(categories) < 2:
+            self.problem(path, "a taxonomy needs at least two [[categories]]")
+        slugs = [c.slug for c in categories]
+        for slug in sorted({s for s in slugs if slugs.count(s) > 1}):
+            self.problem(path, f"category slug '{slug}' is used twice")
+        return TaxonomyData(
+            slug=self.slug(path, path.stem, "taxonomy file name"),
+            name=self.text(path, data, "name"),
+            description=self.text(path, data, "description", required=False),
+            categories=categories,
+            path=path,
+        )
+
+    def exercise(self, path: Path) -> ExerciseData | None:
+        data = self.load_toml(path)
+        if data is None:
+            return None
+        multi = data.get("multi_label", False)
+        if not isinstance(multi, bool):
+            self.problem(path, "multi_label must be true or false")
+            multi = False
+        cases = []
+        for number, raw in enumerate(data.get("cases", []), 1):
+            where = f"case {number}: "
+            answers = raw.get("answers", [])
+            also = raw.get("also_accept", [])
+            why_not = raw.get("why_not", {})
+            if not isinstance(answers, list) or not answers:
+                self.problem(path, f"{where}'answers' must list at least one category")
+                answers = []
+            if not isinstance(also, list):
+                self.problem(path, f"{where}'also_accept' must be a list")
+                also = []
+            if not multi and len(answers) > 1:
+                self.problem(path, f"{where}a single-label exercise has one answer; put others in also_accept")
+            if multi and also:
+                self.problem(path, f"{where}also_accept is for single-label exercises only")
+            if not isinstance(why_not, dict) or not all(isinstance(v, str) for v in why_not.values()):
+                self.problem(path, f"{where}[cases.why_not] maps category slugs to text")
+                why_not = {}
+            source_url = self.text(path, raw, "source_url", where=where)
+            if source_url and not source_url.startswith("https://"):
+                self.problem(path, f"{where}source_url must be an https:// link")
+            cases.append(
+                CaseData(
+                    slug=self.slug(path, raw.get("slug"), f"{where}slug"),
+                    title=self.text(path, raw, "title", where=where),
+                    scenario=self.text(path, raw, "scenario", where=where),
+                    source_title=self.text(path, raw, "source_title", where=where),
+                    source_url=source_url,
+                    answers=[str(a) for a in answers],
+                    also_accept=[str(a) for a in also],
+                    explanation=self.text(path, raw, "explanation", where=where),
+                    why_not={str(k): v.strip() for k, v in why_not.items()},
+                )
+            )
+        if not cases:
+            self.problem(path, "an exercise needs at least one [[cases]] entry")
+        return ExerciseData(
+            slug=self.slug(path, path.stem, "exercise file name"),
+            title=self.text(path, data, "title"),
+            taxonomy=self.slug(path, data.get("taxonomy"), "taxonomy"),
+            instructions=self.text(path, data, "instructions", required=False),
+            multi_label=multi,
+            pass_mark=self.integer(path, data, "pass_mark", 70, 1, 100),
+            cases=cases,
+            path=path,
+        )
+
+    # -- cross-file checks ----------------------------------------------------------
+
+    def check_course(self, course: CourseData) -> None:
+        def duplicates(items, key):
+            seen: dict = {}
+            for item in items:
+                value = key(item)
+                if value in seen:
+                    yield item, value
+                seen.setdefault(value, item)
+
+        for part, number in duplicates(course.parts, lambda p: p.number):
+            self.problem(part.path, f"part number {number} is used by another part")
+        for part, slug in duplicates(course.parts, lambda p: p.slug):
+            self.problem(part.path, f"part slug '{slug}' is used by another part")
+        lessons = [lesson for part in course.parts for lesson in part.lessons]
+        for lesson, slug in duplicates(lessons, lambda lesson: lesson.slug):
+            self.problem(lesson.path, f"duplicate lesson slug '{slug}'")
+        for quiz, slug in duplicates(course.quizzes, lambda q: q.slug):
+            self.problem(quiz.path, f"duplicate quiz slug '{slug}'")
+        for exercise, slug in duplicates(course.exercises, lambda e: e.slug):
+            self.problem(exercise.path, f"duplicate exercise slug '{slug}'")
+
+        quizzes = {q.slug for q in course.quizzes}
+        exercises = {e.slug for e in course.exercises}
+        for lesson in lessons:
+            for kind, slug in split_blocks(lesson.source):
+                if kind == "quiz" and slug not in quizzes:
+                    self.problem(lesson.path, f"embeds unknown quiz '{slug}'")
+                if kind == "exercise" and slug not in exercises:
+                    self.problem(lesson.path, f"embeds unknown exercise '{slug}'")
+
+        lesson_slugs = {lesson.slug for lesson in lessons}
+        for quiz in course.quizzes:
+            for number, question in enumerate(quiz.questions, 1):
+                if question.section and question.section.split("#", 1)[0] not in lesson_slugs:
+                    self.problem(quiz.path, f"question {number}: section names unknown lesson '{question.section}'")
+
+        taxonomies = {t.slug: t for t in course.taxonomies}
+        for exercise in course.exercises:
+            taxonomy = taxonomies.get(exercise.taxonomy)
+            if taxonomy is None:
+                if exercise.taxonomy:
+                    self.problem(exercise.path, f"unknown taxonomy '{exercise.taxonomy}'")
+                continue
+            known = {c.slug for c in taxonomy.categories}
+            for number, case in enumerate(exercise.cases, 1):
+                for slug in case.answers + case.also_accept + list(case.why_not):
+                    if slug not in known:
+                        self.problem(exercise.path, f"case {number}: unknown category '{slug}' in {taxonomy.slug}")
+            for case, slug in duplicates(exercise.cases, lambda c: c.slug):
+                self.problem(exercise.path, f"case slug '{slug}' is used twice")
+
+
+def read_course(path: str | Path) -> CourseData:
+    """Read and validate the course folder at `path`; raise CourseSourceError if invalid."""
+    reader = _Reader(Path(path))
+    course = reader.course()
+    if reader.problems:
+        raise CourseSourceError(reader.problems)
+    return course

@@ -1,0 +1,25 @@
+"""python manage.py import_course [PATH]: load the course text into the database."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from lessons.actions import import_course
+from lessons.course_source import CourseSourceError, read_course
+
+
+class Command(BaseCommand):
+    help = "Create or update the course from its text files (default: fixtures/course). All or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?", default=str(Path(settings.BASE_DIR) / "fixtures" / "course"))
+
+    def handle(self, *args, path, **options):
+        try:
+            report = import_course(read_course(path))
+        except CourseSourceError as exc:
+            message = "\n".join(f"  {p}" for p in exc.problems)
+            raise CommandError(f"The course was not imported; nothing was changed.\n{message}") from exc
+        self.stdout.write(report.summary())
+        self.stdout.write(self.style.SUCCESS("Course imported." if report.changed else "Course already up to date."))

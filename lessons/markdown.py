@@ -1,0 +1,195 @@
+"""Markdown to safe HTML: the one way authored text becomes HTML.
+
+`render_markdown(source)` converts Python-Markdown to HTML and sanitises the result with
+nh3 (the maintained binding to the Rust ammonia sanitiser; bleach, which the design first
+named, was archived in 2026). This module is the only importer of `markdown` and `nh3`.
+
+It is called when content is saved or imported, never per request. It must not touch the
+database: callers store what it returns.
+
+Python-Markdown is quadratic on some inputs (20 KB of ``<![`` takes tens of seconds), so
+sources are capped in size and large ones render in a forked child with a time limit.
+"""
+
+from __future__ import annotations
+
+import html
+import multiprocessing
+import os
+import re
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
+
+MAX_SOURCE_BYTES = 200_000
+RENDER_TIMEOUT_SECONDS = 5.0
+# Below this size even a quadratic input renders well under a second, so it is
+# rendered in-process; above it, in a child process that can be stopped.
+_INLINE_LIMIT_CHARS = 4_000
+
+
+class MarkdownError(ValueError):
+    """The source cannot be rendered: too large, or too slow to render."""
+
+
+ALLOWED_TAGS = {
+    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr",
+    "strong", "em", "b", "i", "del", "s", "sub", "sup", "mark", "abbr", "kbd", "q", "small",
+    "ul", "ol", "li", "dl", "dt", "dd",
+    "blockquote", "pre", "code",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "a", "img", "figure", "figcaption",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "th": {"align"}, "td": {"align"},
+    "code": {"class"},
+    "abbr": {"title"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_SAFE_ID = re.compile(r"^[a-z][a-z0-9_-]{0,80}$")
+_SAFE_CODE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
+_ALIGN = {"left", "right", "center"}
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Second pass after nh3's allowlist: values that are allowed but must be well-formed."""
+    if attribute == "id":
+        return value if _SAFE_ID.match(value) else None
+    if tag == "code" and attribute == "class":
+        return value if _SAFE_CODE_CLASS.match(value) else None
+    if attribute == "align":
+        return value if value in _ALIGN else None
+    if tag == "img" and attribute == "src":
+        # Images only from https or this site; http would be mixed content and
+        # protocol-relative URLs hide the scheme.
+        lowered = value.strip().lower()
+        if lowered.startswith("https://") or (
+            lowered.startswith("/") and not lowered.startswith("//")
+        ):
+            return value
+        return None
+    if tag == "img" and attribute in {"width", "height"}:
+        return value if value.isdigit() and len(value) <= 4 else None
+    if tag == "ol" and attribute == "start":
+        return value if value.isdigit() and len(value) <= 6 else None
+    return value
+
+
+def _convert(source: str) -> str:
+    md = markdown.Markdown(
+        extensions=[
+            TableExtension(use_align_attribute=True),
+            "fenced_code",
+            "sane_lists",
+            "attr_list",
+            "abbr",
+            TocExtension(permalink=False, toc_depth="2-3"),
+        ],
+        output_format="html",
+    )
+    return md.convert(source)
+
+
+def _sanitise(raw_html: str) -> str:
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        attribute_filter=_filter_attribute,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def _render_now(source: str) -> str:
+    return _sanitise(_convert(source))
+
+
+def _child(source: str, conn) -> None:  # pragma: no cover - runs in the forked child
+    try:
+        conn.send(("ok", _render_now(source)))
+    except Exception as exc:  # report, never raise across the fork
+        conn.send(("error", str(exc)))
+    finally:
+        conn.close()
+        os._exit(0)
+
+
+def _render_with_time_limit(source: str, timeout: float) -> str:
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(source, child), daemon=True)
+    process.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            raise MarkdownError(
+                f"Rendering took longer than {timeout:g} seconds and was stopped. "
+                "Look for unusual constructs such as many unclosed '<![' or deeply nested lists."
+            )
+        status, payload = parent.recv()
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(1)
+        parent.close()
+    if status != "ok":
+        raise MarkdownError(f"Rendering failed: {payload}")
+    return payload
+
+
+def render_markdown(source: str, *, timeout: float = RENDER_TIMEOUT_SECONDS) -> str:
+    """Return sanitised HTML for Markdown `source`.
+
+    Raises MarkdownError when the source is over MAX_SOURCE_BYTES or takes longer than
+    `timeout` seconds to render.
+    """
+    size = len(source.encode("utf-8"))
+    if size > MAX_SOURCE_BYTES:
+        raise MarkdownError(
+            f"The text is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,} bytes. "
+            "Split it into several lessons."
+        )
+    if len(source) <= _INLINE_LIMIT_CHARS:
+        return _render_now(source)
+    return _render_with_time_limit(source, timeout)
+
+
+def render_inline_markdown(source: str) -> str:
+    """Render a short text (a choice, a title) without the wrapping paragraph."""
+    rendered = render_markdown(source).strip()
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        return rendered[3:-4]
+    return rendered
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def extract_headings(safe_html: str) -> list[Heading]:
+    """The h2/h3 headings of already-sanitised HTML, for a table of contents."""
+    return [
+        Heading(int(level), anchor, html.unescape(_TAG.sub("", inner)).strip())
+        for level, anchor, inner in _HEADING.findall(safe_html)
+    ]
+
+
+def word_count(source: str) -> int:
+    return len(re.findall(r"\w+", source))

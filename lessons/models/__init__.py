@@ -1,0 +1,29 @@
+"""The course's models, split by concept; import them from here."""
+
+from .assessment import (
+    Answer,
+    Case,
+    Category,
+    Choice,
+    Exercise,
+    ExerciseAttempt,
+    Question,
+    Quiz,
+    Taxonomy,
+)
+from .course import Course, Lesson, Part
+
+__all__ = [
+    "Answer",
+    "Case",
+    "Category",
+    "Choice",
+    "Course",
+    "Exercise",
+    "ExerciseAttempt",
+    "Lesson",
+    "Part",
+    "Question",
+    "Quiz",
+    "Taxonomy",
+]

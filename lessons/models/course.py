@@ -1,0 +1,138 @@
+"""Course → Part → Lesson: the content learners read."""
+
+from __future__ import annotations
+
+import math
+
+from django.db import models
+from django.db.models import Prefetch
+from django.urls import reverse
+
+from lessons.markdown import extract_headings, render_markdown, word_count
+
+WORDS_PER_MINUTE = 220
+
+
+class Course(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    tagline = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown shown on the home page.")
+    description_html = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.description_html = render_markdown(self.description)
+        super().save(*args, **kwargs)
+
+
+class PartQuerySet(models.QuerySet):
+    def with_published_lessons(self) -> PartQuerySet:
+        """Parts with their published lessons, light fields only, in two queries."""
+        lessons = Lesson.objects.published().defer("source", "blocks", "headings")
+        return self.prefetch_related(Prefetch("lessons", queryset=lessons, to_attr="published_lessons"))
+
+
+class Part(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveSmallIntegerField(unique=True)
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, help_text="One or two sentences, Markdown.")
+    summary_html = models.TextField(blank=True, editable=False)
+
+    objects = PartQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"Part {self.number}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:part_detail", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        self.summary_html = render_markdown(self.summary)
+        super().save(*args, **kwargs)
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self) -> LessonQuerySet:
+        return self.filter(status=Lesson.Status.PUBLISHED)
+
+    def in_order(self) -> LessonQuerySet:
+        return self.order_by("part__number", "order")
+
+
+class Lesson(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="lessons")
+    order = models.PositiveSmallIntegerField(help_text="Position within the part, from 1.")
+    slug = models.SlugField(unique=True, help_text="Used in the lesson's URL; unique in the course.")
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True, help_text="One sentence for the outline.")
+    source = models.TextField(
+        help_text="Markdown. A line holding only [quiz: slug] or [exercise: slug] embeds one."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Computed from `source` at save: never edited by hand, never computed per request.
+    blocks = models.JSONField(default=list, editable=False)
+    headings = models.JSONField(default=list, editable=False)
+    reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["part__number", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["part", "order"], name="lesson_unique_order_in_part"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:lesson_detail", args=[self.part.slug, self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def render(self) -> None:
+        """Compute blocks, headings and reading time from `source` (raises MarkdownError)."""
+        from lessons.course_source import split_blocks
+
+        blocks = []
+        headings = []
+        for kind, value in split_blocks(self.source):
+            if kind == "markdown":
+                html = render_markdown(value)
+                blocks.append({"type": "html", "html": html})
+                headings.extend(
+                    {"level": h.level, "id": h.id, "text": h.text} for h in extract_headings(html)
+                )
+            else:
+                blocks.append({"type": kind, "slug": value})
+        self.blocks = blocks
+        self.headings = headings
+        self.reading_minutes = max(1, math.ceil(word_count(self.source) / WORDS_PER_MINUTE))
+
+    def embedded(self, kind: str) -> list[str]:
+        """Slugs of the quizzes or exercises this lesson embeds, in order."""
+        return [b["slug"] for b in self.blocks if b["type"] == kind]
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)

@@ -1,0 +1,17 @@
+"""Who may do what. Roles: guest, learner (any account), instructor (group), admin (staff)."""
+
+from django.contrib.auth.models import AnonymousUser
+
+INSTRUCTORS_GROUP = "Instructors"
+
+
+def is_instructor(user) -> bool:
+    """Instructors and admins may author content."""
+    if isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    # Cached per request object, so templates can ask repeatedly for one query.
+    if not hasattr(user, "_is_instructor"):
+        user._is_instructor = user.groups.filter(name=INSTRUCTORS_GROUP).exists()
+    return user._is_instructor

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from lessons.views import learner
+
+app_name = "lessons"
+
+urlpatterns = [
+    path("", learner.outline, name="outline"),
+    path("about/", learner.about, name="about"),
+    path("go/<slug:lesson_slug>/", learner.lesson_by_slug, name="lesson_by_slug"),
+    path("<slug:part_slug>/", learner.part_detail, name="part_detail"),
+    path("<slug:part_slug>/<slug:lesson_slug>/", learner.lesson_detail, name="lesson_detail"),
+]
