@@ -339,3 +339,13 @@ def _check_sections(data: CourseData) -> list[str]:
 def _block_ids(lesson: Lesson) -> set[str]:
     """Quizzes and exercises are anchors too (#quiz-slug, #exercise-slug)."""
     return {f"{b['type']}-{b['slug']}" for b in lesson.blocks if b["type"] != "html"}
+
+
+@transaction.atomic
+def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
+    """Grade `choices` for `question` on the server and store the answer as graded."""
+    from lessons.grading import grade_choices
+
+    correct = [c.pk for c in question.choices.all() if c.correct]
+    score = grade_choices(question.kind, [c.pk for c in choices], correct)
+    return Answer.objects.create(**learner.owner(), question=question, choice_ids=[c.pk for c in choices], score=score)

@@ -36,18 +36,59 @@ class MarkdownError(ValueError):
 
 
 ALLOWED_TAGS = {
-    "h2", "h3", "h4", "h5", "h6", "p", "br", "hr",
-    "strong", "em", "b", "i", "del", "s", "sub", "sup", "mark", "abbr", "kbd", "q", "small",
-    "ul", "ol", "li", "dl", "dt", "dd",
-    "blockquote", "pre", "code",
-    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
-    "a", "img", "figure", "figcaption",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "del",
+    "s",
+    "sub",
+    "sup",
+    "mark",
+    "abbr",
+    "kbd",
+    "q",
+    "small",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "code",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "caption",
+    "a",
+    "img",
+    "figure",
+    "figcaption",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
-    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "th": {"align"}, "td": {"align"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
+    "th": {"align"},
+    "td": {"align"},
     "code": {"class"},
     "abbr": {"title"},
     "ol": {"start"},
@@ -71,9 +112,7 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         # Images only from https or this site; http would be mixed content and
         # protocol-relative URLs hide the scheme.
         lowered = value.strip().lower()
-        if lowered.startswith("https://") or (
-            lowered.startswith("/") and not lowered.startswith("//")
-        ):
+        if lowered.startswith("https://") or (lowered.startswith("/") and not lowered.startswith("//")):
             return value
         return None
     if tag == "img" and attribute in {"width", "height"}:
@@ -156,8 +195,7 @@ def render_markdown(source: str, *, timeout: float = RENDER_TIMEOUT_SECONDS) -> 
     size = len(source.encode("utf-8"))
     if size > MAX_SOURCE_BYTES:
         raise MarkdownError(
-            f"The text is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,} bytes. "
-            "Split it into several lessons."
+            f"The text is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,} bytes. Split it into several lessons."
         )
     if len(source) <= _INLINE_LIMIT_CHARS:
         return _render_now(source)

@@ -10,4 +10,14 @@ urlpatterns = [
     path("go/<slug:lesson_slug>/", learner.lesson_by_slug, name="lesson_by_slug"),
     path("<slug:part_slug>/", learner.part_detail, name="part_detail"),
     path("<slug:part_slug>/<slug:lesson_slug>/", learner.lesson_detail, name="lesson_detail"),
+    path(
+        "<slug:part_slug>/<slug:lesson_slug>/questions/<int:question_id>/",
+        learner.question_answer,
+        name="question_answer",
+    ),
+    path(
+        "<slug:part_slug>/<slug:lesson_slug>/quizzes/<slug:quiz_slug>/summary/",
+        learner.quiz_summary,
+        name="quiz_summary",
+    ),
 ]

@@ -24,9 +24,7 @@ class QuizQuerySet(models.QuerySet):
 class Quiz(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
-    pass_mark = models.PositiveSmallIntegerField(
-        default=70, help_text="Percent of the maximum score needed to pass."
-    )
+    pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent of the maximum score needed to pass.")
 
     objects = QuizQuerySet.as_manager()
 
@@ -34,9 +32,7 @@ class Quiz(models.Model):
         ordering = ["slug"]
         verbose_name_plural = "quizzes"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="quiz_pass_mark_percent"
-            )
+            models.CheckConstraint(condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="quiz_pass_mark_percent")
         ]
 
     def __str__(self) -> str:
@@ -72,9 +68,7 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["quiz", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["quiz", "order"], name="question_unique_order_in_quiz")
-        ]
+        constraints = [models.UniqueConstraint(fields=["quiz", "order"], name="question_unique_order_in_quiz")]
 
     def __str__(self) -> str:
         return f"{self.quiz.slug} Q{self.order}"
@@ -108,9 +102,7 @@ class Choice(models.Model):
 
     class Meta:
         ordering = ["question", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["question", "order"], name="choice_unique_order_in_question")
-        ]
+        constraints = [models.UniqueConstraint(fields=["question", "order"], name="choice_unique_order_in_question")]
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -153,9 +145,7 @@ class Category(models.Model):
     class Meta:
         ordering = ["taxonomy", "order"]
         verbose_name_plural = "categories"
-        constraints = [
-            models.UniqueConstraint(fields=["taxonomy", "slug"], name="category_unique_slug_in_taxonomy")
-        ]
+        constraints = [models.UniqueConstraint(fields=["taxonomy", "slug"], name="category_unique_slug_in_taxonomy")]
 
     def __str__(self) -> str:
         return self.name
@@ -179,9 +169,7 @@ class Exercise(models.Model):
     taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="exercises")
     instructions = models.TextField(blank=True, help_text="Markdown.")
     instructions_html = models.TextField(editable=False, default="")
-    multi_label = models.BooleanField(
-        default=False, help_text="Whether a case may belong to several categories."
-    )
+    multi_label = models.BooleanField(default=False, help_text="Whether a case may belong to several categories.")
     pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent needed to pass.")
 
     objects = ExerciseQuerySet.as_manager()
@@ -189,9 +177,7 @@ class Exercise(models.Model):
     class Meta:
         ordering = ["slug"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="exercise_pass_mark_percent"
-            )
+            models.CheckConstraint(condition=Q(pass_mark__gte=1, pass_mark__lte=100), name="exercise_pass_mark_percent")
         ]
 
     def __str__(self) -> str:
@@ -228,9 +214,7 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["exercise", "order"]
-        constraints = [
-            models.UniqueConstraint(fields=["exercise", "slug"], name="case_unique_slug_in_exercise")
-        ]
+        constraints = [models.UniqueConstraint(fields=["exercise", "slug"], name="case_unique_slug_in_exercise")]
 
     def __str__(self) -> str:
         return self.title
@@ -245,6 +229,8 @@ class Case(models.Model):
 class LearnerQuerySet(models.QuerySet):
     def for_learner(self, learner) -> models.QuerySet:
         """Rows of one learner: `learner` is a lessons.learners.Learner."""
+        if not learner.is_known:
+            return self.none()
         if learner.user_id:
             return self.filter(user_id=learner.user_id)
         return self.filter(user__isnull=True, session_key=learner.session_key)
@@ -273,9 +259,7 @@ class Answer(LearnerOwned):
         indexes = [models.Index(fields=["user", "question"], name="answer_user_question")]
         constraints = [
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="answer_score_0_1"),
-            models.CheckConstraint(
-                condition=Q(user__isnull=False) | ~Q(session_key=""), name="answer_has_learner"
-            ),
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(session_key=""), name="answer_has_learner"),
         ]
 
     def __str__(self) -> str:
@@ -295,9 +279,7 @@ class ExerciseAttempt(LearnerOwned):
         indexes = [models.Index(fields=["user", "exercise"], name="attempt_user_exercise")]
         constraints = [
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="attempt_score_0_1"),
-            models.CheckConstraint(
-                condition=Q(user__isnull=False) | ~Q(session_key=""), name="attempt_has_learner"
-            ),
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(session_key=""), name="attempt_has_learner"),
         ]
 
     def __str__(self) -> str:

@@ -80,9 +80,7 @@ class Lesson(models.Model):
     slug = models.SlugField(unique=True, help_text="Used in the lesson's URL; unique in the course.")
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=300, blank=True, help_text="One sentence for the outline.")
-    source = models.TextField(
-        help_text="Markdown. A line holding only [quiz: slug] or [exercise: slug] embeds one."
-    )
+    source = models.TextField(help_text="Markdown. A line holding only [quiz: slug] or [exercise: slug] embeds one.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Computed from `source` at save: never edited by hand, never computed per request.
     blocks = models.JSONField(default=list, editable=False)
@@ -120,9 +118,7 @@ class Lesson(models.Model):
             if kind == "markdown":
                 html = render_markdown(value)
                 blocks.append({"type": "html", "html": html})
-                headings.extend(
-                    {"level": h.level, "id": h.id, "text": h.text} for h in extract_headings(html)
-                )
+                headings.extend({"level": h.level, "id": h.id, "text": h.text} for h in extract_headings(html))
             else:
                 blocks.append({"type": kind, "slug": value})
         self.blocks = blocks

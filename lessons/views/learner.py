@@ -1,9 +1,15 @@
-"""Pages learners read: the outline, a part, a lesson, the about page."""
+"""Pages learners read and the endpoints they answer through."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
 
+from lessons.actions import record_answer
+from lessons.forms import BadSubmission, picked_choices
+from lessons.learners import Learner
+from lessons.lesson_page import QuestionResult, find_question, lesson_blocks
 from lessons.models import Course, Lesson, Part
 
 
@@ -21,25 +27,36 @@ def part_detail(request, part_slug):
     return render(request, "lessons/part_detail.html", {"part": part})
 
 
-@require_GET
-@login_not_required
-def lesson_detail(request, part_slug, lesson_slug):
-    lesson = get_object_or_404(
-        Lesson.objects.published().select_related("part"), part__slug=part_slug, slug=lesson_slug
-    )
+def _published_lesson(part_slug: str, lesson_slug: str) -> Lesson:
+    return get_object_or_404(Lesson.objects.published().select_related("part"), part__slug=part_slug, slug=lesson_slug)
+
+
+def _render_lesson(request, lesson, blocks, *, status=200):
     siblings = list(
-        Lesson.objects.published().in_order().select_related("part").only("slug", "title", "part__slug", "part__number", "order")
+        Lesson.objects.published()
+        .in_order()
+        .select_related("part")
+        .only("slug", "title", "order", "part__slug", "part__number")
     )
     index = next(i for i, s in enumerate(siblings) if s.pk == lesson.pk)
     context = {
         "lesson": lesson,
         "part": lesson.part,
+        "blocks": blocks,
         "previous": siblings[index - 1] if index > 0 else None,
         "next": siblings[index + 1] if index + 1 < len(siblings) else None,
         "position": index + 1,
         "total": len(siblings),
     }
-    return render(request, "lessons/lesson_detail.html", context)
+    return render(request, "lessons/lesson_detail.html", context, status=status)
+
+
+@require_GET
+@login_not_required
+def lesson_detail(request, part_slug, lesson_slug):
+    lesson = _published_lesson(part_slug, lesson_slug)
+    blocks, _ = lesson_blocks(lesson, Learner.from_request(request))
+    return _render_lesson(request, lesson, blocks)
 
 
 @require_GET
@@ -48,6 +65,65 @@ def lesson_by_slug(request, lesson_slug):
     """Stable short link used by quiz feedback ("reread this section")."""
     lesson = get_object_or_404(Lesson.objects.published().select_related("part"), slug=lesson_slug)
     return redirect(lesson.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@login_not_required
+def question_answer(request, part_slug, lesson_slug, question_id):
+    """POST grades an answer; GET (htmx) gives a fresh, reshuffled form to try again.
+
+    htmx gets the question's fragment; without JavaScript the whole lesson comes back with
+    the result in place. A malformed submission gets 400 and records nothing.
+    """
+    lesson = _published_lesson(part_slug, lesson_slug)
+    learner = Learner.from_request(request, create=request.method == "POST")
+    blocks, states = lesson_blocks(lesson, learner)
+    found = find_question(states, question_id)
+    if found is None:
+        return render(request, "404.html", status=404)
+    quiz_state, state = found
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{lesson.get_absolute_url()}#{state.dom_id}")
+        return render(request, "lessons/includes/quiz.html#question", {"q": state, "lesson": lesson})
+
+    status = 200
+    try:
+        choices = picked_choices(state.question, request.POST)
+    except BadSubmission as exc:
+        state.error = str(exc)
+        status = 400
+    else:
+        answer = record_answer(learner, state.question, choices)
+        state.attempts += 1
+        state.latest = answer.score
+        state.best = max(answer.score, state.best or 0.0)
+        shown = [choice.pk for _, choice in state.choices]
+        state.result = QuestionResult(answer.score, sorted(choices, key=lambda c: shown.index(c.pk)))
+
+    if request.htmx:
+        response = render(request, "lessons/includes/quiz.html#question", {"q": state, "lesson": lesson}, status=status)
+        if status == 200:
+            trigger_client_event(response, "quiz-changed", {"quiz": quiz_state.quiz.slug})
+        return response
+    return _render_lesson(request, lesson, blocks, status=status)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@login_not_required
+def quiz_summary(request, part_slug, lesson_slug, quiz_slug):
+    """The score line of one quiz, refreshed by htmx after each answer."""
+    lesson = _published_lesson(part_slug, lesson_slug)
+    _, states = lesson_blocks(lesson, Learner.from_request(request))
+    if quiz_slug not in states:
+        return render(request, "404.html", status=404)
+    if not request.htmx:
+        return redirect(f"{lesson.get_absolute_url()}#quiz-{quiz_slug}")
+    return render(
+        request, "lessons/includes/quiz.html#quiz-summary", {"quiz_state": states[quiz_slug], "lesson": lesson}
+    )
 
 
 @require_GET

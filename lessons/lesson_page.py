@@ -1,0 +1,138 @@
+"""Assembling a lesson page: its blocks with the quizzes and exercises they embed, and the
+learner's state for each, in a constant number of queries.
+
+Read-only; writes go through lessons.actions.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from lessons.forms import choice_token
+from lessons.grading import is_passed, mean, outcome
+from lessons.learners import Learner
+from lessons.models import Answer, Lesson, Question, Quiz
+
+
+@dataclass
+class QuestionResult:
+    """What a learner sees right after answering: graded on the server."""
+
+    score: float
+    picked: list  # Choice objects, in the order shown
+    error: str = ""
+
+    @property
+    def outcome(self) -> str:
+        return outcome(self.score)
+
+
+@dataclass
+class QuestionState:
+    question: Question
+    number: int
+    choices: list[tuple[str, object]]  # (token, Choice) in this attempt's shuffled order
+    attempts: int = 0
+    latest: float | None = None
+    best: float | None = None
+    result: QuestionResult | None = None
+    error: str = ""
+
+    @property
+    def dom_id(self) -> str:
+        return f"question-{self.question.pk}"
+
+
+@dataclass
+class QuizState:
+    quiz: Quiz
+    questions: list[QuestionState] = field(default_factory=list)
+
+    @property
+    def dom_id(self) -> str:
+        return f"quiz-{self.quiz.slug}"
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for q in self.questions if q.attempts)
+
+    @property
+    def latest_score(self) -> float:
+        return mean(q.latest or 0.0 for q in self.questions)
+
+    @property
+    def best_score(self) -> float:
+        return mean(q.best or 0.0 for q in self.questions)
+
+    @property
+    def latest_points(self) -> float:
+        return sum(q.latest or 0.0 for q in self.questions)
+
+    @property
+    def best_points(self) -> float:
+        return sum(q.best or 0.0 for q in self.questions)
+
+    @property
+    def passed(self) -> bool:
+        return self.answered == len(self.questions) and is_passed(self.latest_score, self.quiz.pass_mark)
+
+
+def shuffled_choices(question: Question, learner: Learner, attempts: int) -> list[tuple[str, object]]:
+    """Choices in an order fixed for this learner and attempt, new for each retry."""
+    choices = list(question.choices.all())
+    random.Random(f"{learner.seed()}:{question.pk}:{attempts}").shuffle(choices)
+    return [(choice_token(c.pk), c) for c in choices]
+
+
+def quiz_states(quizzes: list[Quiz], learner: Learner) -> dict[str, QuizState]:
+    """State of each quiz (prefetched with for_display) for `learner`: one query for answers."""
+    question_ids = [q.pk for quiz in quizzes for q in quiz.active_questions]
+    history: dict[int, list[float]] = {}
+    rows = (
+        Answer.objects.for_learner(learner)
+        .filter(question_id__in=question_ids)
+        .order_by("created_at", "id")
+        .values_list("question_id", "score")
+    )
+    for question_id, score in rows:
+        history.setdefault(question_id, []).append(score)
+    states = {}
+    for quiz in quizzes:
+        state = QuizState(quiz)
+        for number, question in enumerate(quiz.active_questions, 1):
+            scores = history.get(question.pk, [])
+            state.questions.append(
+                QuestionState(
+                    question=question,
+                    number=number,
+                    choices=shuffled_choices(question, learner, len(scores)),
+                    attempts=len(scores),
+                    latest=scores[-1] if scores else None,
+                    best=max(scores) if scores else None,
+                )
+            )
+        states[quiz.slug] = state
+    return states
+
+
+def lesson_blocks(lesson: Lesson, learner: Learner) -> tuple[list[dict], dict[str, QuizState]]:
+    """The lesson's blocks with each embedded quiz's state attached."""
+    quizzes = list(Quiz.objects.for_display().filter(slug__in=lesson.embedded("quiz")))
+    states = quiz_states(quizzes, learner)
+    blocks = []
+    for block in lesson.blocks:
+        if block["type"] == "quiz":
+            if block["slug"] in states:
+                blocks.append({"type": "quiz", "state": states[block["slug"]]})
+        else:
+            blocks.append(block)
+    return blocks, states
+
+
+def find_question(states: dict[str, QuizState], question_id: int) -> tuple[QuizState, QuestionState] | None:
+    for state in states.values():
+        for question_state in state.questions:
+            if question_state.question.pk == question_id:
+                return state, question_state
+    return None

@@ -1,0 +1,38 @@
+"""Plain helpers that make rows for tests."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from lessons.models import Course, Lesson, Part
+
+PASSWORD = "a-long-test-password-1"
+
+
+def make_user(username="learner", *, instructor=False, staff=False):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, is_staff=staff)
+    if instructor:
+        user.groups.add(Group.objects.get(name="Instructors"))
+    return user
+
+
+def make_course():
+    return Course.objects.get_or_create(slug="course", defaults={"title": "Test course"})[0]
+
+
+def make_part(number=1, slug=None, title=None):
+    return Part.objects.create(
+        course=make_course(), number=number, slug=slug or f"part-{number}", title=title or f"Part {number}"
+    )
+
+
+def make_lesson(part=None, order=1, slug=None, source="## Intro\n\nText.\n", status=Lesson.Status.PUBLISHED, **kw):
+    part = part or Part.objects.first() or make_part()
+    return Lesson.objects.create(
+        part=part,
+        order=order,
+        slug=slug or f"{part.slug}-lesson-{order}",
+        title=kw.pop("title", f"Lesson {order}"),
+        source=source,
+        status=status,
+        **kw,
+    )

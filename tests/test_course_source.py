@@ -1,0 +1,82 @@
+"""Reading fixtures/course: the real course parses, and bad files are refused with their names."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lessons.course_source import CourseSourceError, read_course, split_blocks
+
+from .conftest import COURSE_DIR
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A copy of the real course to break."""
+    target = tmp_path / "course"
+    shutil.copytree(COURSE_DIR, target)
+    return target
+
+
+def first_lesson(tree: Path) -> Path:
+    return sorted((tree / "01-understanding-ai-alignment").glob("*.md"))[0]
+
+
+def problems_for(tree):
+    with pytest.raises(CourseSourceError) as info:
+        read_course(tree)
+    return info.value.problems
+
+
+def test_the_real_course_reads_cleanly():
+    course = read_course(COURSE_DIR)
+    assert [p.number for p in course.parts] == [1, 2, 3, 4, 5]
+    assert 6 <= len(course.parts[0].lessons) <= 8
+    assert all(lesson.title for part in course.parts for lesson in part.lessons)
+
+
+def test_bad_toml_names_the_file(tree):
+    (tree / "course.toml").write_text("title = \n")
+    [problem] = problems_for(tree)
+    assert problem.startswith("course.toml: invalid TOML")
+
+
+def test_missing_title_names_the_lesson(tree):
+    lesson = first_lesson(tree)
+    text = lesson.read_text()
+    lesson.write_text(text.replace("\ntitle = ", "\nold_title = ", 1))
+    assert f"01-understanding-ai-alignment/{lesson.name}: 'title' is missing" in problems_for(tree)
+
+
+def test_duplicate_lesson_slug_is_refused(tree):
+    lesson = first_lesson(tree)
+    shutil.copy(lesson, lesson.with_name("99-copy.md"))
+    assert any("duplicate lesson slug" in p and "99-copy.md" in p for p in problems_for(tree))
+
+
+def test_unknown_part_folder_is_refused(tree):
+    (tree / "06-mystery").mkdir()
+    (tree / "06-mystery" / "01-lesson.md").write_text("+++\ntitle = 'x'\n+++\ntext\n")
+    assert "06-mystery: a part folder needs a part.toml" in problems_for(tree)
+
+
+def test_unclosed_front_matter_is_refused(tree):
+    lesson = first_lesson(tree)
+    lesson.write_text("+++\ntitle = 'x'\n\nNo closing line.\n")
+    assert any("not closed" in p for p in problems_for(tree))
+
+
+def test_embedding_an_unknown_quiz_is_refused(tree):
+    lesson = first_lesson(tree)
+    lesson.write_text(lesson.read_text() + "\n[quiz: no-such-quiz]\n")
+    assert any("embeds unknown quiz 'no-such-quiz'" in p for p in problems_for(tree))
+
+
+def test_split_blocks_separates_directives_but_not_inside_code():
+    source = "Intro\n\n[quiz: first]\n\nMiddle\n```\n[quiz: shown-as-code]\n```\n[exercise: sort-it]\n"
+    assert split_blocks(source) == [
+        ("markdown", "Intro\n\n"),
+        ("quiz", "first"),
+        ("markdown", "\nMiddle\n```\n[quiz: shown-as-code]\n```\n"),
+        ("exercise", "sort-it"),
+    ]
