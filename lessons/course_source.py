@@ -489,7 +489,7 @@ class _Reader:
                 for slug in case.answers + case.also_accept + list(case.why_not):
                     if slug not in known:
                         self.problem(exercise.path, f"case {number}: unknown category '{slug}' in {taxonomy.slug}")
-            for case, slug in duplicates(exercise.cases, lambda c: c.slug):
+            for _case, slug in duplicates(exercise.cases, lambda c: c.slug):
                 self.problem(exercise.path, f"case slug '{slug}' is used twice")
 
 

@@ -126,12 +126,12 @@ class Taxonomy(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("lessons:taxonomy_detail", args=[self.slug])
-
     def save(self, *args, **kwargs):
         self.description_html = render_markdown(self.description)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:taxonomy_detail", args=[self.slug])
 
 
 class Category(models.Model):

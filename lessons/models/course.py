@@ -54,12 +54,12 @@ class Part(models.Model):
     def __str__(self) -> str:
         return f"Part {self.number}: {self.title}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("lessons:part_detail", args=[self.slug])
-
     def save(self, *args, **kwargs):
         self.summary_html = render_markdown(self.summary)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:part_detail", args=[self.slug])
 
 
 class LessonQuerySet(models.QuerySet):
@@ -101,6 +101,10 @@ class Lesson(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("lessons:lesson_detail", args=[self.part.slug, self.slug])
 
@@ -128,7 +132,3 @@ class Lesson(models.Model):
     def embedded(self, kind: str) -> list[str]:
         """Slugs of the quizzes or exercises this lesson embeds, in order."""
         return [b["slug"] for b in self.blocks if b["type"] == kind]
-
-    def save(self, *args, **kwargs):
-        self.render()
-        super().save(*args, **kwargs)
