@@ -36,3 +36,29 @@ def make_lesson(part=None, order=1, slug=None, source="## Intro\n\nText.\n", sta
         status=status,
         **kw,
     )
+
+
+def make_quiz(slug="check", questions=2, kind="single", pass_mark=70):
+    """A quiz whose questions each have one right choice (the first) and two wrong ones."""
+    from lessons.models import Choice, Question, Quiz
+
+    quiz = Quiz.objects.create(slug=slug, title=f"Quiz {slug}", pass_mark=pass_mark)
+    for order in range(1, questions + 1):
+        question = Question.objects.create(
+            quiz=quiz, order=order, kind=kind, prompt=f"Prompt {order}?", explanation=f"Because {order}."
+        )
+        for corder, correct in enumerate([True, kind == "multiple", False], 1):
+            Choice.objects.create(
+                question=question,
+                order=corder,
+                text=f"Choice {order}.{corder}",
+                correct=correct,
+                feedback=f"Feedback {order}.{corder}",
+            )
+    return quiz
+
+
+def make_lesson_with_quiz(quiz_slug="check", questions=2, kind="single", **kw):
+    quiz = make_quiz(quiz_slug, questions, kind)
+    lesson = make_lesson(source=f"## Intro\n\nRead this.\n\n[quiz: {quiz_slug}]\n\n## After\n\nMore.\n", **kw)
+    return lesson, quiz

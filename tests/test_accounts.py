@@ -1,0 +1,82 @@
+"""Accounts: roles, throttled log-in, password flows, demo accounts."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from .factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def failed_logins(client, username, times):
+    response = None
+    for _ in range(times):
+        response = client.post(reverse("login"), {"username": username, "password": "wrong-password-123"})
+    return response
+
+
+def test_instructors_group_exists_from_a_migration():
+    assert Group.objects.filter(name="Instructors").exists()
+
+
+def test_wrong_password_shows_a_form_error(client):
+    make_user("learner")
+    response = failed_logins(client, "learner", 1)
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+
+
+def test_repeated_failures_lock_out_with_the_same_message_whether_or_not_the_account_exists(client):
+    make_user("learner")
+    locked_real = failed_logins(client, "learner", 6)
+    locked_ghost = failed_logins(client, "nobody-here", 6)
+    assert locked_real.status_code == locked_ghost.status_code == 429
+    assert locked_real.content == locked_ghost.content
+    assert "Too many failed log-in attempts" in locked_real.content.decode()
+    # Even the right password is refused while locked out.
+    response = client.post(reverse("login"), {"username": "learner", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_login_and_logout(client):
+    make_user("learner")
+    response = client.post(reverse("login"), {"username": "learner", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.post(reverse("logout")).status_code == 302
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_password_change_requires_login(client):
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_password_reset_sends_an_email_only_for_known_addresses(client):
+    user = make_user("learner")
+    user.email = "learner@example.com"
+    user.save()
+    for address in ("learner@example.com", "stranger@example.com"):
+        response = client.post(reverse("password_reset"), {"email": address})
+        assert response.status_code == 302
+    assert len(mail.outbox) == 1 and "reset" in mail.outbox[0].body
+
+
+def test_seed_demo_creates_three_roles(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert users["admin"].is_staff and users["admin"].is_superuser
+    assert users["instructor"].groups.filter(name="Instructors").exists() and not users["instructor"].is_staff
+    assert not users["learner"].is_staff and not users["learner"].groups.exists()
+
+
+def test_seed_demo_refuses_in_production_without_force(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="Refusing"):
+        call_command("seed_demo")
+    call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
