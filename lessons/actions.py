@@ -36,6 +36,7 @@ _PARKING_OFFSET = 10_000
 
 @dataclass
 class ImportReport:
+    rerender: bool = False
     counts: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
@@ -60,14 +61,18 @@ class ImportReport:
 
 
 def _upsert(model: type[models.Model], lookup: dict, values: dict, report: ImportReport, what: str):
-    """Create or update one row; save only when a value differs, so re-imports are no-ops."""
+    """Create or update one row; save only when a value differs, so re-imports are no-ops.
+
+    With report.rerender every row is saved, so HTML is computed again by the current
+    Markdown pipeline (after the pipeline itself changed).
+    """
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
         obj.save()
         report.count(what, "created")
         return obj, True
-    if any(getattr(obj, key) != value for key, value in values.items()):
+    if report.rerender or any(getattr(obj, key) != value for key, value in values.items()):
         for key, value in values.items():
             setattr(obj, key, value)
         obj.save()
@@ -90,13 +95,13 @@ def _park_conflicts(queryset: models.QuerySet, field_name: str, wanted: dict[int
 
 
 @transaction.atomic
-def import_course(data: CourseData) -> ImportReport:
+def import_course(data: CourseData, *, rerender: bool = False) -> ImportReport:
     """Create or update the whole course from `data`; all or nothing.
 
     Raises CourseSourceError (after rolling back) if anything fails to render or refers to
     something that does not exist.
     """
-    report = ImportReport()
+    report = ImportReport(rerender=rerender)
     problems: list[str] = []
 
     def guarded(path, fn, *args):
@@ -349,3 +354,20 @@ def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
     correct = [c.pk for c in question.choices.all() if c.correct]
     score = grade_choices(question.kind, [c.pk for c in choices], correct)
     return Answer.objects.create(**learner.owner(), question=question, choice_ids=[c.pk for c in choices], score=score)
+
+
+@transaction.atomic
+def check_exercise(learner, exercise: Exercise, cases: list[Case], picks: dict[str, list[str]]) -> ExerciseAttempt:
+    """Grade every case on the server and store the attempt exactly as graded."""
+    from lessons.grading import grade_case, mean
+
+    results = {
+        case.slug: grade_case(exercise.multi_label, picks[case.slug], case.answers, case.also_accept) for case in cases
+    }
+    return ExerciseAttempt.objects.create(
+        **learner.owner(),
+        exercise=exercise,
+        answers={slug: picks[slug] for slug in results},
+        results=results,
+        score=mean(results.values()),
+    )

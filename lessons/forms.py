@@ -35,3 +35,34 @@ def picked_choices(question, data) -> list:
     if question.kind != "multiple" and len(tokens) != 1:
         raise BadSubmission("Choose exactly one answer.")
     return [by_token[t] for t in tokens]
+
+
+class IncompleteExercise(BadSubmission):
+    """Some cases have no category yet: refused, but the learner's picks are kept for the form."""
+
+    def __init__(self, message: str, picks: dict[str, list[str]]):
+        super().__init__(message)
+        self.picks = picks
+
+
+def picked_categories(exercise, cases, data) -> dict[str, list[str]]:
+    """Case slug → category slugs picked, for every one of `cases`; or BadSubmission."""
+    known_cases = {case.slug for case in cases}
+    known_categories = {category.slug for category in exercise.taxonomy.categories.all()}
+    submitted = {key[5:] for key in data if key.startswith("case-")}
+    if submitted - known_cases:
+        raise BadSubmission("That answer names a case that isn't in this exercise. Reload the page and try again.")
+    picks: dict[str, list[str]] = {}
+    for case in cases:
+        values = data.getlist(f"case-{case.slug}")
+        if any(value not in known_categories for value in values) or len(set(values)) != len(values):
+            raise BadSubmission("That answer names a category that isn't in this taxonomy. Reload and try again.")
+        if not exercise.multi_label and len(values) > 1:
+            raise BadSubmission("Choose one category for each case.")
+        picks[case.slug] = values
+    missing = [case.title for case in cases if not picks[case.slug]]
+    if len(missing) == len(cases):
+        raise BadSubmission("Choose a category for each case before checking.")
+    if missing:
+        raise IncompleteExercise(f"Choose a category for every case. Still open: {'; '.join(missing)}.", picks)
+    return picks

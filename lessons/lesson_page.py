@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from lessons.forms import choice_token
 from lessons.grading import is_passed, mean, outcome
 from lessons.learners import Learner
-from lessons.models import Answer, Lesson, Question, Quiz
+from lessons.models import Answer, Exercise, ExerciseAttempt, Lesson, Question, Quiz
 
 
 @dataclass
@@ -116,18 +116,127 @@ def quiz_states(quizzes: list[Quiz], learner: Learner) -> dict[str, QuizState]:
     return states
 
 
-def lesson_blocks(lesson: Lesson, learner: Learner) -> tuple[list[dict], dict[str, QuizState]]:
-    """The lesson's blocks with each embedded quiz's state attached."""
-    quizzes = list(Quiz.objects.for_display().filter(slug__in=lesson.embedded("quiz")))
-    states = quiz_states(quizzes, learner)
+@dataclass
+class CaseResult:
+    score: float
+    picked: list  # Category objects picked
+    wrong: list  # (Category, why-not HTML) for each wrong pick
+    accepted_alternative: bool = False
+
+    @property
+    def outcome(self) -> str:
+        return outcome(self.score)
+
+
+@dataclass
+class CaseCard:
+    case: object
+    picked: list[str] = field(default_factory=list)
+    result: CaseResult | None = None
+
+
+@dataclass
+class ExerciseState:
+    exercise: Exercise
+    cards: list[CaseCard]
+    attempts: int = 0
+    latest: float | None = None
+    best: float | None = None
+    score: float | None = None  # of the attempt just checked
+    error: str = ""
+
+    @property
+    def dom_id(self) -> str:
+        return f"exercise-{self.exercise.slug}"
+
+    @property
+    def categories(self) -> list:
+        return list(self.exercise.taxonomy.categories.all())
+
+    @property
+    def outcome(self) -> str:
+        return outcome(self.score or 0.0)
+
+    @property
+    def passed(self) -> bool:
+        return self.latest is not None and is_passed(self.latest, self.exercise.pass_mark)
+
+    @property
+    def just_passed(self) -> bool:
+        return self.score is not None and is_passed(self.score, self.exercise.pass_mark)
+
+    def case(self, slug: str):
+        return next(card.case for card in self.cards if card.case.slug == slug)
+
+    def grade(self, attempt) -> None:
+        """Attach per-card results of `attempt` (already graded and stored) to the cards."""
+        categories = {c.slug: c for c in self.categories}
+        self.score = attempt.score
+        for card in self.cards:
+            picked = attempt.answers.get(card.case.slug, [])
+            card.picked = picked
+            right = set(card.case.answers)
+            accepted = right | set(card.case.also_accept if not self.exercise.multi_label else [])
+            card.result = CaseResult(
+                score=attempt.results[card.case.slug],
+                picked=[categories[s] for s in picked if s in categories],
+                wrong=[(categories[s], card.case.why_not_html.get(s, "")) for s in picked if s not in accepted],
+                accepted_alternative=bool(set(picked) & (accepted - right)),
+            )
+
+
+def shuffled_cases(exercise: Exercise, learner: Learner, attempts: int) -> list:
+    cases = list(exercise.active_cases)
+    random.Random(f"{learner.seed()}:exercise:{exercise.pk}:{attempts}").shuffle(cases)
+    return cases
+
+
+def exercise_states(exercises: list[Exercise], learner: Learner) -> dict[str, ExerciseState]:
+    """State of each exercise (prefetched with for_display) for `learner`: one query."""
+    history: dict[int, list[float]] = {}
+    rows = (
+        ExerciseAttempt.objects.for_learner(learner)
+        .filter(exercise__in=exercises)
+        .order_by("created_at", "id")
+        .values_list("exercise_id", "score")
+    )
+    for exercise_id, score in rows:
+        history.setdefault(exercise_id, []).append(score)
+    states = {}
+    for exercise in exercises:
+        scores = history.get(exercise.pk, [])
+        states[exercise.slug] = ExerciseState(
+            exercise=exercise,
+            cards=[CaseCard(case) for case in shuffled_cases(exercise, learner, len(scores))],
+            attempts=len(scores),
+            latest=scores[-1] if scores else None,
+            best=max(scores) if scores else None,
+        )
+    return states
+
+
+@dataclass
+class LessonState:
+    blocks: list[dict]
+    quizzes: dict[str, QuizState]
+    exercises: dict[str, ExerciseState]
+
+
+def lesson_blocks(lesson: Lesson, learner: Learner) -> LessonState:
+    """The lesson's blocks with each embedded quiz's and exercise's state attached."""
+    quizzes = quiz_states(list(Quiz.objects.for_display().filter(slug__in=lesson.embedded("quiz"))), learner)
+    exercises = exercise_states(
+        list(Exercise.objects.for_display().filter(slug__in=lesson.embedded("exercise"))), learner
+    )
     blocks = []
     for block in lesson.blocks:
-        if block["type"] == "quiz":
-            if block["slug"] in states:
-                blocks.append({"type": "quiz", "state": states[block["slug"]]})
-        else:
+        if block["type"] == "quiz" and block["slug"] in quizzes:
+            blocks.append({"type": "quiz", "state": quizzes[block["slug"]]})
+        elif block["type"] == "exercise" and block["slug"] in exercises:
+            blocks.append({"type": "exercise", "state": exercises[block["slug"]]})
+        elif block["type"] == "html":
             blocks.append(block)
-    return blocks, states
+    return LessonState(blocks, quizzes, exercises)
 
 
 def find_question(states: dict[str, QuizState], question_id: int) -> tuple[QuizState, QuestionState] | None:

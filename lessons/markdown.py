@@ -149,8 +149,23 @@ def _sanitise(raw_html: str) -> str:
     )
 
 
+def _wrap_tables(safe_html: str) -> str:
+    """Wide tables and code blocks scroll, and are focusable so keyboard users can scroll them too.
+
+    Runs after sanitising: the wrapper is our markup, not the author's.
+    """
+    return (
+        safe_html.replace("<pre>", '<pre tabindex="0">')
+        .replace(
+            "<table>",
+            '<div class="table-scroll" tabindex="0" role="region" aria-label="Table, scrolls sideways"><table>',
+        )
+        .replace("</table>", "</table></div>")
+    )
+
+
 def _render_now(source: str) -> str:
-    return _sanitise(_convert(source))
+    return _wrap_tables(_sanitise(_convert(source)))
 
 
 def _child(source: str, conn) -> None:  # pragma: no cover - runs in the forked child

@@ -6,11 +6,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from lessons.actions import record_answer
-from lessons.forms import BadSubmission, picked_choices
+from lessons.actions import check_exercise, record_answer
+from lessons.forms import BadSubmission, IncompleteExercise, picked_categories, picked_choices
 from lessons.learners import Learner
 from lessons.lesson_page import QuestionResult, find_question, lesson_blocks
-from lessons.models import Course, Lesson, Part
+from lessons.models import Course, ExerciseAttempt, Lesson, Part, Taxonomy
 
 
 @require_GET
@@ -55,8 +55,8 @@ def _render_lesson(request, lesson, blocks, *, status=200):
 @login_not_required
 def lesson_detail(request, part_slug, lesson_slug):
     lesson = _published_lesson(part_slug, lesson_slug)
-    blocks, _ = lesson_blocks(lesson, Learner.from_request(request))
-    return _render_lesson(request, lesson, blocks)
+    state = lesson_blocks(lesson, Learner.from_request(request))
+    return _render_lesson(request, lesson, state.blocks)
 
 
 @require_GET
@@ -78,8 +78,8 @@ def question_answer(request, part_slug, lesson_slug, question_id):
     """
     lesson = _published_lesson(part_slug, lesson_slug)
     learner = Learner.from_request(request, create=request.method == "POST")
-    blocks, states = lesson_blocks(lesson, learner)
-    found = find_question(states, question_id)
+    page = lesson_blocks(lesson, learner)
+    found = find_question(page.quizzes, question_id)
     if found is None:
         return render(request, "404.html", status=404)
     quiz_state, state = found
@@ -107,7 +107,88 @@ def question_answer(request, part_slug, lesson_slug, question_id):
         if status == 200:
             trigger_client_event(response, "quiz-changed", {"quiz": quiz_state.quiz.slug})
         return response
-    return _render_lesson(request, lesson, blocks, status=status)
+    return _render_lesson(request, lesson, page.blocks, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@login_not_required
+def exercise_check(request, part_slug, lesson_slug, exercise_slug):
+    """POST grades every case of an exercise; GET (htmx) gives a fresh, reshuffled form.
+
+    An incomplete or tampered submission gets 400, records nothing, and keeps the picks.
+    """
+    lesson = _published_lesson(part_slug, lesson_slug)
+    learner = Learner.from_request(request, create=request.method == "POST")
+    page = lesson_blocks(lesson, learner)
+    state = page.exercises.get(exercise_slug)
+    if state is None:
+        return render(request, "404.html", status=404)
+    context = {"ex": state, "lesson": lesson}
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{lesson.get_absolute_url()}#{state.dom_id}")
+        return render(request, "lessons/includes/exercise.html#exercise", context)
+
+    status = 200
+    cases = [card.case for card in state.cards]
+    try:
+        picks = picked_categories(state.exercise, cases, request.POST)
+    except BadSubmission as exc:
+        state.error = str(exc)
+        if isinstance(exc, IncompleteExercise):
+            for card in state.cards:
+                card.picked = exc.picks.get(card.case.slug, [])
+        status = 400
+    else:
+        attempt = check_exercise(learner, state.exercise, cases, picks)
+        state.grade(attempt)
+        state.attempts += 1
+        state.latest = attempt.score
+        state.best = max(attempt.score, state.best or 0.0)
+
+    if request.htmx:
+        return render(request, "lessons/includes/exercise.html#exercise", context, status=status)
+    return _render_lesson(request, lesson, page.blocks, status=status)
+
+
+@require_GET
+@login_not_required
+def taxonomy_list(request):
+    taxonomies = Taxonomy.objects.prefetch_related("categories")
+    return render(request, "lessons/taxonomy_list.html", {"taxonomies": taxonomies})
+
+
+@require_GET
+@login_not_required
+def taxonomy_detail(request, taxonomy_slug):
+    """Each category's definition, with the cases of every exercise this learner has checked.
+
+    Cases of an exercise the learner has not checked stay hidden: they would give it away.
+    """
+    taxonomy = get_object_or_404(
+        Taxonomy.objects.prefetch_related("categories", "exercises__cases"), slug=taxonomy_slug
+    )
+    learner = Learner.from_request(request)
+    checked = set(
+        ExerciseAttempt.objects.for_learner(learner)
+        .filter(exercise__taxonomy=taxonomy)
+        .values_list("exercise_id", flat=True)
+    )
+    categories = list(taxonomy.categories.all())
+    cases_by_category = {c.slug: [] for c in categories}
+    locked = []
+    for exercise in taxonomy.exercises.all():
+        cases = [case for case in exercise.cases.all() if not case.retired]
+        if exercise.pk not in checked:
+            locked.append((exercise, len(cases)))
+            continue
+        for case in cases:
+            for slug in case.answers:
+                cases_by_category.setdefault(slug, []).append(case)
+    sections = [(category, cases_by_category[category.slug]) for category in categories]
+    context = {"taxonomy": taxonomy, "sections": sections, "locked": locked}
+    return render(request, "lessons/taxonomy_detail.html", context)
 
 
 @require_GET
@@ -116,7 +197,7 @@ def question_answer(request, part_slug, lesson_slug, question_id):
 def quiz_summary(request, part_slug, lesson_slug, quiz_slug):
     """The score line of one quiz, refreshed by htmx after each answer."""
     lesson = _published_lesson(part_slug, lesson_slug)
-    _, states = lesson_blocks(lesson, Learner.from_request(request))
+    states = lesson_blocks(lesson, Learner.from_request(request)).quizzes
     if quiz_slug not in states:
         return render(request, "404.html", status=404)
     if not request.htmx:

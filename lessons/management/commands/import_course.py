@@ -14,10 +14,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", nargs="?", default=str(Path(settings.BASE_DIR) / "fixtures" / "course"))
+        parser.add_argument(
+            "--rerender",
+            action="store_true",
+            help="Save every row again so stored HTML is recomputed (after upgrading the Markdown pipeline).",
+        )
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args, path, rerender=False, **options):
         try:
-            report = import_course(read_course(path))
+            report = import_course(read_course(path), rerender=rerender)
         except CourseSourceError as exc:
             message = "\n".join(f"  {p}" for p in exc.problems)
             raise CommandError(f"The course was not imported; nothing was changed.\n{message}") from exc
