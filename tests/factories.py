@@ -62,3 +62,30 @@ def make_lesson_with_quiz(quiz_slug="check", questions=2, kind="single", **kw):
     quiz = make_quiz(quiz_slug, questions, kind)
     lesson = make_lesson(source=f"## Intro\n\nRead this.\n\n[quiz: {quiz_slug}]\n\n## After\n\nMore.\n", **kw)
     return lesson, quiz
+
+
+def make_exercise(slug="sort", cases=3, multi_label=False, taxonomy_slug="kinds"):
+    """An exercise over categories a, b, c; case i's answer is 'a' (and 'b' if multi-label)."""
+    from lessons.models import Case, Category, Exercise, Taxonomy
+
+    taxonomy, _ = Taxonomy.objects.get_or_create(slug=taxonomy_slug, defaults={"name": "Kinds"})
+    for order, name in enumerate("abc", 1):
+        Category.objects.get_or_create(
+            taxonomy=taxonomy, slug=name, defaults={"order": order, "name": f"Kind {name.upper()}", "definition": name}
+        )
+    exercise = Exercise.objects.create(slug=slug, title=f"Exercise {slug}", taxonomy=taxonomy, multi_label=multi_label)
+    for order in range(1, cases + 1):
+        Case.objects.create(
+            exercise=exercise,
+            order=order,
+            slug=f"case-{order}",
+            title=f"Case {order}",
+            scenario=f"Scenario {order}.",
+            source_title="Source",
+            source_url="https://example.org/source",
+            answers=["a", "b"] if multi_label else ["a"],
+            also_accept=[] if multi_label else ["c"] if order == 1 else [],
+            explanation=f"Explanation {order}.",
+            why_not={"b": f"Why not b {order}."} if not multi_label else {"c": f"Why not c {order}."},
+        )
+    return exercise

@@ -4,6 +4,6 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const id = event.detail.target && event.detail.target.id;
   const swapped = id ? document.getElementById(id) : null;
   if (!swapped) return;
-  const focusTarget = swapped.querySelector("[data-focus-first], .result, [role=alert], input, select, textarea");
+  const focusTarget = swapped.querySelector("[data-focus-first], .result, [role=alert], input:not([type=hidden]), select, textarea");
   if (focusTarget) focusTarget.focus({ preventScroll: false });
 });
