@@ -14,8 +14,10 @@ PROD = {
 
 
 def run_manage(*args, env):
+    # The browser tests allow async-unsafe ORM calls in this process; a deployment must not.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True
     )
 
 
