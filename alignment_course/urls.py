@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from lessons.views import accounts
@@ -7,7 +6,8 @@ from lessons.views import accounts
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/delete/", accounts.delete_account, name="delete_account"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("lessons.urls")),
 ]

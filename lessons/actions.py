@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from lessons.course_source import CourseData, CourseSourceError, QuizData
 from lessons.markdown import MarkdownError
@@ -23,6 +24,7 @@ from lessons.models import (
     Exercise,
     ExerciseAttempt,
     Lesson,
+    LessonProgress,
     Part,
     Question,
     Quiz,
@@ -371,3 +373,58 @@ def check_exercise(learner, exercise: Exercise, cases: list[Case], picks: dict[s
         results=results,
         score=mean(results.values()),
     )
+
+
+def record_visit(learner, lesson: Lesson) -> LessonProgress:
+    """Note that `learner` opened `lesson`: one row per learner and lesson, whatever the concurrency."""
+    now = timezone.now()
+    owner = learner.owner()
+    for _ in range(3):
+        updated = LessonProgress.objects.for_learner(learner).filter(lesson=lesson).update(last_opened_at=now)
+        if updated:
+            return LessonProgress.objects.for_learner(learner).get(lesson=lesson)
+        try:
+            with transaction.atomic():
+                return LessonProgress.objects.create(**owner, lesson=lesson, first_opened_at=now, last_opened_at=now)
+        except IntegrityError:
+            continue  # another request created it first; update that row instead
+    raise RuntimeError("could not record the visit")  # pragma: no cover - three lost races
+
+
+def complete_lesson(learner, lesson: Lesson, checks) -> tuple[bool, list]:
+    """Mark `lesson` complete if every check passed. Returns (completed, missing checks).
+
+    Completing twice is a no-op: the first completion time is kept.
+    """
+    missing = [check for check in checks if not check.passed]
+    if missing:
+        return False, missing
+    progress = record_visit(learner, lesson)
+    LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(completed_at=timezone.now())
+    return True, []
+
+
+@transaction.atomic
+def merge_guest_progress(guest_key: str, user) -> None:
+    """Move a guest's attempts and lesson progress to `user` after sign-up or log-in.
+
+    Attempts are history, so they all move (best scores are kept because every score is);
+    lesson progress merges per lesson, keeping the earliest first visit and completion.
+    """
+    if not guest_key:
+        return
+    guest = {"user__isnull": True, "session_key": guest_key}
+    Answer.objects.filter(**guest).update(user=user, session_key="")
+    ExerciseAttempt.objects.filter(**guest).update(user=user, session_key="")
+    mine = {row.lesson_id: row for row in LessonProgress.objects.select_for_update().filter(user=user)}
+    for row in LessonProgress.objects.select_for_update().filter(**guest):
+        existing = mine.get(row.lesson_id)
+        if existing is None:
+            LessonProgress.objects.filter(pk=row.pk).update(user=user, session_key="")
+            continue
+        existing.first_opened_at = min(existing.first_opened_at, row.first_opened_at)
+        existing.last_opened_at = max(existing.last_opened_at, row.last_opened_at)
+        completions = [c for c in (existing.completed_at, row.completed_at) if c]
+        existing.completed_at = min(completions) if completions else None
+        existing.save(update_fields=["first_opened_at", "last_opened_at", "completed_at"])
+        row.delete()

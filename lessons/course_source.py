@@ -17,6 +17,8 @@ DIRECTIVE = re.compile(r"^\[(quiz|exercise):\s*([a-z0-9][a-z0-9-]*)\s*\]\s*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ORDERED_NAME = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)$")
 QUESTION_KINDS = ("single", "multiple", "true_false")
+# Part slugs become the first URL segment, so they must not shadow the site's own pages.
+RESERVED_PART_SLUGS = {"about", "accounts", "admin", "go", "me", "reports", "static", "studio", "taxonomies"}
 LESSON_STATUSES = ("published", "draft")
 
 
@@ -251,6 +253,8 @@ class _Reader:
     def part(self, folder: Path) -> PartData:
         path = folder / "part.toml"
         meta = self.load_toml(path) or {}
+        if meta.get("slug") in RESERVED_PART_SLUGS:
+            self.problem(path, f"part slug '{meta['slug']}' is reserved for the site's own pages")
         part = PartData(
             number=self.integer(path, meta, "number", 0, 1, 99),
             slug=self.slug(path, meta.get("slug"), "part slug"),

@@ -187,6 +187,7 @@ def test_lesson_with_quizzes_has_constant_queries(client, django_assert_max_num_
     client.get(lesson.get_absolute_url())
     for question in Question.objects.all():
         client.post(answer_url(lesson, question), {"choice": token(question)}, headers=HTMX)
-    with django_assert_max_num_queries(9, info="lesson, siblings, quizzes, questions, choices, answers, session"):
+    info = "session, lesson, siblings, quizzes, questions, choices, answers, progress update+read, progress panel"
+    with django_assert_max_num_queries(12, info=info):
         response = client.get(lesson.get_absolute_url())
     assert response.content.decode().count("Check answer") == 24

@@ -12,6 +12,7 @@ from .assessment import (
     Taxonomy,
 )
 from .course import Course, Lesson, Part
+from .progress import LessonProgress
 
 __all__ = [
     "Answer",
@@ -22,6 +23,7 @@ __all__ = [
     "Exercise",
     "ExerciseAttempt",
     "Lesson",
+    "LessonProgress",
     "Part",
     "Question",
     "Quiz",

@@ -34,7 +34,7 @@ class Course(models.Model):
 class PartQuerySet(models.QuerySet):
     def with_published_lessons(self) -> PartQuerySet:
         """Parts with their published lessons, light fields only, in two queries."""
-        lessons = Lesson.objects.published().defer("source", "blocks", "headings")
+        lessons = Lesson.objects.published().defer("source", "blocks", "headings").select_related("part")
         return self.prefetch_related(Prefetch("lessons", queryset=lessons, to_attr="published_lessons"))
 
 
@@ -85,6 +85,8 @@ class Lesson(models.Model):
     # Computed from `source` at save: never edited by hand, never computed per request.
     blocks = models.JSONField(default=list, editable=False)
     headings = models.JSONField(default=list, editable=False)
+    # [{"type": "quiz"|"exercise", "slug": ...}] in page order: the checks a learner must pass.
+    checks = models.JSONField(default=list, editable=False)
     reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -127,6 +129,7 @@ class Lesson(models.Model):
                 blocks.append({"type": kind, "slug": value})
         self.blocks = blocks
         self.headings = headings
+        self.checks = [b for b in blocks if b["type"] != "html"]
         self.reading_minutes = max(1, math.ceil(word_count(self.source) / WORDS_PER_MINUTE))
 
     def embedded(self, kind: str) -> list[str]:

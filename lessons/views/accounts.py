@@ -1,15 +1,34 @@
-"""Sign-up. Log-in, log-out and password views are Django's own (see urls.py)."""
+"""Accounts and the learner's own data: sign-up, log-in (with guest progress merged),
+the dashboard, exports, and account deletion."""
 
-from django.contrib.auth import login
+import csv
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from lessons.actions import merge_guest_progress
+from lessons.learners import GUEST_KEY, Learner
+from lessons.models import Answer, ExerciseAttempt, LessonProgress
+from lessons.progress import STATUS_LABELS, course_progress, dashboard
 
 
 class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+
+def _adopt_guest_progress(request, user) -> None:
+    """Guests' answers and progress follow them into their account."""
+    guest_key = request.session.pop(GUEST_KEY, "")
+    merge_guest_progress(guest_key, user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -20,6 +39,122 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        guest_key = request.session.get(GUEST_KEY, "")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("lessons:outline")
+        request.session[GUEST_KEY] = guest_key
+        _adopt_guest_progress(request, user)
+        messages.success(request, "Welcome! Your account is ready, and anything you did as a guest is kept.")
+        return redirect("lessons:dashboard")
     return render(request, "registration/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _adopt_guest_progress(self.request, form.get_user())
+        return response
+
+
+@require_GET
+@login_not_required
+def dashboard_view(request):
+    learner = Learner.from_request(request)
+    progress = course_progress(learner)
+    history, review = dashboard(learner, progress)
+    context = {"progress": progress, "history": history, "review": review, "labels": STATUS_LABELS}
+    return render(request, "lessons/dashboard.html", context)
+
+
+def _export_rows(learner):
+    progress = LessonProgress.objects.for_learner(learner).select_related("lesson")
+    answers = Answer.objects.for_learner(learner).select_related("question__quiz").order_by("created_at", "id")
+    attempts = ExerciseAttempt.objects.for_learner(learner).select_related("exercise").order_by("created_at", "id")
+    return progress, answers, attempts
+
+
+@require_GET
+def export_json(request):
+    progress, answers, attempts = _export_rows(Learner.from_request(request))
+    data = {
+        "user": request.user.get_username(),
+        "exported_at": timezone.now().isoformat(),
+        "lessons": [
+            {
+                "lesson": row.lesson.slug,
+                "first_opened_at": row.first_opened_at.isoformat(),
+                "last_opened_at": row.last_opened_at.isoformat(),
+                "completed_at": row.completed_at.isoformat() if row.completed_at else None,
+            }
+            for row in progress
+        ],
+        "answers": [
+            {
+                "quiz": a.question.quiz.slug,
+                "question": a.question.order,
+                "choices": a.choice_ids,
+                "score": a.score,
+                "at": a.created_at.isoformat(),
+            }
+            for a in answers
+        ],
+        "exercise_attempts": [
+            {
+                "exercise": t.exercise.slug,
+                "answers": t.answers,
+                "results": t.results,
+                "score": t.score,
+                "at": t.created_at.isoformat(),
+            }
+            for t in attempts
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="alignment-course-my-data.json"'
+    return response
+
+
+def _cell(value) -> str:
+    """Spreadsheet-safe text: a leading = + - @ tab or CR would be read as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+def export_csv(request):
+    progress, answers, attempts = _export_rows(Learner.from_request(request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="alignment-course-my-data.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["record", "item", "detail", "score", "when"])
+    for row in progress:
+        state = "completed" if row.completed_at else "opened"
+        writer.writerow(
+            map(_cell, ["lesson", row.lesson.slug, state, "", (row.completed_at or row.last_opened_at).isoformat()])
+        )
+    for a in answers:
+        item = f"{a.question.quiz.slug} Q{a.question.order}"
+        writer.writerow(
+            map(_cell, ["answer", item, json.dumps(a.choice_ids), f"{a.score:.3f}", a.created_at.isoformat()])
+        )
+    for t in attempts:
+        writer.writerow(
+            map(_cell, ["exercise", t.exercise.slug, json.dumps(t.answers), f"{t.score:.3f}", t.created_at.isoformat()])
+        )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    """Delete the account and all its progress and attempts, after typing the username."""
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm", "").strip() == request.user.get_username():
+            user = request.user
+            logout(request)
+            user.delete()  # answers, attempts and progress cascade with the account
+            messages.success(request, "Your account and all its data have been deleted.")
+            return redirect("lessons:outline")
+        error = "Type your username exactly to confirm."
+    return render(request, "registration/delete_account.html", {"error": error}, status=400 if error else 200)

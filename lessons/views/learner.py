@@ -6,32 +6,53 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from lessons.actions import check_exercise, record_answer
+from lessons.actions import check_exercise, complete_lesson, record_answer, record_visit
 from lessons.forms import BadSubmission, IncompleteExercise, picked_categories, picked_choices
 from lessons.learners import Learner
 from lessons.lesson_page import QuestionResult, find_question, lesson_blocks
-from lessons.models import Course, ExerciseAttempt, Lesson, Part, Taxonomy
+from lessons.models import Course, ExerciseAttempt, Lesson, LessonProgress, Taxonomy
+from lessons.progress import STATUS_LABELS, course_progress, lesson_checks, lesson_status
 
 
 @require_GET
 @login_not_required
 def outline(request):
-    parts = Part.objects.with_published_lessons()
-    return render(request, "lessons/outline.html", {"course": Course.objects.first(), "parts": parts})
+    progress = course_progress(Learner.from_request(request))
+    context = {"course": Course.objects.first(), "progress": progress, "labels": STATUS_LABELS}
+    return render(request, "lessons/outline.html", context)
 
 
 @require_GET
 @login_not_required
 def part_detail(request, part_slug):
-    part = get_object_or_404(Part.objects.with_published_lessons(), slug=part_slug)
-    return render(request, "lessons/part_detail.html", {"part": part})
+    progress = course_progress(Learner.from_request(request))
+    part_progress = next((p for p in progress.parts if p.part.slug == part_slug), None)
+    if part_progress is None:
+        return render(request, "404.html", status=404)
+    context = {"part": part_progress.part, "part_progress": part_progress, "labels": STATUS_LABELS}
+    return render(request, "lessons/part_detail.html", context)
 
 
 def _published_lesson(part_slug: str, lesson_slug: str) -> Lesson:
     return get_object_or_404(Lesson.objects.published().select_related("part"), part__slug=part_slug, slug=lesson_slug)
 
 
-def _render_lesson(request, lesson, blocks, *, status=200):
+def _progress_context(request, lesson, page, learner, *, progress=None, missing=None, just_completed=False):
+    """Context of the progress panel at the end of a lesson."""
+    if progress is None:
+        progress = LessonProgress.objects.for_learner(learner).filter(lesson=lesson).first()
+    return {
+        "lesson": lesson,
+        "checks": lesson_checks(page),
+        "status": lesson_status(progress),
+        "labels": STATUS_LABELS,
+        "missing": missing or [],
+        "just_completed": just_completed,
+        "is_guest": not request.user.is_authenticated,
+    }
+
+
+def _render_lesson(request, lesson, page, learner, *, status=200, progress=None, missing=None):
     siblings = list(
         Lesson.objects.published()
         .in_order()
@@ -40,9 +61,9 @@ def _render_lesson(request, lesson, blocks, *, status=200):
     )
     index = next(i for i, s in enumerate(siblings) if s.pk == lesson.pk)
     context = {
-        "lesson": lesson,
+        **_progress_context(request, lesson, page, learner, progress=progress, missing=missing),
         "part": lesson.part,
-        "blocks": blocks,
+        "blocks": page.blocks,
         "previous": siblings[index - 1] if index > 0 else None,
         "next": siblings[index + 1] if index + 1 < len(siblings) else None,
         "position": index + 1,
@@ -55,8 +76,9 @@ def _render_lesson(request, lesson, blocks, *, status=200):
 @login_not_required
 def lesson_detail(request, part_slug, lesson_slug):
     lesson = _published_lesson(part_slug, lesson_slug)
-    state = lesson_blocks(lesson, Learner.from_request(request))
-    return _render_lesson(request, lesson, state.blocks)
+    learner = Learner.from_request(request, create=True)
+    progress = record_visit(learner, lesson)
+    return _render_lesson(request, lesson, lesson_blocks(lesson, learner), learner, progress=progress)
 
 
 @require_GET
@@ -107,7 +129,7 @@ def question_answer(request, part_slug, lesson_slug, question_id):
         if status == 200:
             trigger_client_event(response, "quiz-changed", {"quiz": quiz_state.quiz.slug})
         return response
-    return _render_lesson(request, lesson, page.blocks, status=status)
+    return _render_lesson(request, lesson, page, learner, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -148,8 +170,41 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
         state.best = max(attempt.score, state.best or 0.0)
 
     if request.htmx:
-        return render(request, "lessons/includes/exercise.html#exercise", context, status=status)
-    return _render_lesson(request, lesson, page.blocks, status=status)
+        response = render(request, "lessons/includes/exercise.html#exercise", context, status=status)
+        if status == 200:
+            trigger_client_event(response, "exercise-changed", {"exercise": exercise_slug})
+        return response
+    return _render_lesson(request, lesson, page, learner, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@login_not_required
+def lesson_progress(request, part_slug, lesson_slug):
+    """GET (htmx): the progress panel, refreshed after each answer. POST: mark complete.
+
+    Completing only succeeds when every quiz and exercise of the lesson is passed; otherwise
+    the panel lists what is still missing and nothing changes.
+    """
+    lesson = _published_lesson(part_slug, lesson_slug)
+    learner = Learner.from_request(request, create=request.method == "POST")
+    page = lesson_blocks(lesson, learner)
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{lesson.get_absolute_url()}#lesson-progress")
+        return render(
+            request, "lessons/includes/progress.html#lesson-progress", _progress_context(request, lesson, page, learner)
+        )
+    completed, missing = complete_lesson(learner, lesson, lesson_checks(page))
+    context = _progress_context(request, lesson, page, learner, missing=missing, just_completed=completed)
+    if request.htmx:
+        response = render(request, "lessons/includes/progress.html#lesson-progress", context)
+        if completed:
+            trigger_client_event(response, "progress-changed", {"lesson": lesson.slug})
+        return response
+    if completed:
+        return redirect(f"{lesson.get_absolute_url()}#lesson-progress")
+    return _render_lesson(request, lesson, page, learner, missing=missing)
 
 
 @require_GET

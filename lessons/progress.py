@@ -1,0 +1,265 @@
+"""Read side of learner progress: statuses for the outline, a lesson and the dashboard.
+
+The completion rule, shown to learners on the dashboard: a lesson is complete when the
+learner has reached its end and marked it complete AND passed every quiz and exercise it
+embeds; a part is complete when all its published lessons are; course progress is
+completed lessons over published lessons.
+
+Everything here reads in a constant number of queries; writes live in lessons.actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from lessons.grading import is_passed
+from lessons.learners import Learner
+from lessons.lesson_page import LessonState
+from lessons.models import Answer, Case, Exercise, ExerciseAttempt, Lesson, LessonProgress, Part, Question
+
+NOT_STARTED, IN_PROGRESS, COMPLETE = "not-started", "in-progress", "complete"
+STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETE: "Complete"}
+
+
+@dataclass
+class Check:
+    """One quiz or exercise a lesson embeds, and where the learner stands on it."""
+
+    kind: str
+    slug: str
+    title: str
+    anchor: str
+    status: str  # "not started" | "attempted" | "passed"
+    latest: float | None = None
+    best: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+def lesson_checks(page: LessonState) -> list[Check]:
+    checks = []
+    for block in page.blocks:
+        state = block.get("state")
+        if block["type"] == "quiz":
+            status = "passed" if state.passed else "attempted" if state.answered else "not started"
+            checks.append(
+                Check(
+                    "quiz",
+                    state.quiz.slug,
+                    state.quiz.title,
+                    state.dom_id,
+                    status,
+                    state.latest_score if state.answered else None,
+                    state.best_score if state.answered else None,
+                )
+            )
+        elif block["type"] == "exercise":
+            status = "passed" if state.passed else "attempted" if state.attempts else "not started"
+            checks.append(
+                Check(
+                    "exercise",
+                    state.exercise.slug,
+                    state.exercise.title,
+                    state.dom_id,
+                    status,
+                    state.latest,
+                    state.best,
+                )
+            )
+    return checks
+
+
+def lesson_status(progress: LessonProgress | None) -> str:
+    if progress is None:
+        return NOT_STARTED
+    return COMPLETE if progress.completed_at else IN_PROGRESS
+
+
+@dataclass
+class PartProgress:
+    part: Part
+    lessons: list[tuple[Lesson, str]]
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for _, status in self.lessons if status == COMPLETE)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+    @property
+    def is_complete(self) -> bool:
+        return self.total > 0 and self.completed == self.total
+
+
+@dataclass
+class CourseProgress:
+    parts: list[PartProgress]
+    rows: dict[int, LessonProgress] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(p.total for p in self.parts)
+
+    @property
+    def completed(self) -> int:
+        return sum(p.completed for p in self.parts)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.total) if self.total else 0
+
+    @property
+    def resume(self) -> Lesson | None:
+        """The last lesson opened that is not complete."""
+        lessons = {lesson.pk: lesson for p in self.parts for lesson, _ in p.lessons}
+        open_rows = [r for r in self.rows.values() if not r.completed_at and r.lesson_id in lessons]
+        if not open_rows:
+            return None
+        return lessons[max(open_rows, key=lambda r: r.last_opened_at).lesson_id]
+
+
+def course_progress(learner: Learner) -> CourseProgress:
+    """Every part with its published lessons and the learner's status for each: 3 queries."""
+    parts = list(Part.objects.with_published_lessons())
+    rows = {row.lesson_id: row for row in LessonProgress.objects.for_learner(learner)}
+    return CourseProgress(
+        parts=[
+            PartProgress(part, [(lesson, lesson_status(rows.get(lesson.pk))) for lesson in part.published_lessons])
+            for part in parts
+        ],
+        rows=rows,
+    )
+
+
+@dataclass
+class HistoryItem:
+    kind: str
+    title: str
+    url: str
+    attempts: int
+    latest: float
+    best: float
+    passed: bool
+
+
+@dataclass
+class ReviewItem:
+    kind: str
+    title: str
+    context: str
+    url: str
+
+
+def _embedding_lessons(course: CourseProgress) -> dict[tuple[str, str], Lesson]:
+    found = {}
+    for part in course.parts:
+        for lesson, _ in part.lessons:
+            for check in lesson.checks:
+                found.setdefault((check["type"], check["slug"]), lesson)
+    return found
+
+
+def dashboard(learner: Learner, course: CourseProgress) -> tuple[list[HistoryItem], list[ReviewItem]]:
+    """Quiz and exercise history, and the review list (wrong in the latest attempt)."""
+    embedded = _embedding_lessons(course)
+    history: list[HistoryItem] = []
+    review: list[ReviewItem] = []
+
+    answers: dict[int, list[float]] = {}
+    for question_id, score in (
+        Answer.objects.for_learner(learner).order_by("created_at", "id").values_list("question_id", "score")
+    ):
+        answers.setdefault(question_id, []).append(score)
+    questions = {q.pk: q for q in Question.objects.filter(pk__in=answers).select_related("quiz")}
+    by_quiz: dict[int, list[Question]] = {}
+    for question in questions.values():
+        by_quiz.setdefault(question.quiz_id, []).append(question)
+    active_counts = dict(
+        Question.objects.active()
+        .filter(quiz_id__in=by_quiz)
+        .values("quiz_id")
+        .annotate(n=Count("id"))
+        .values_list("quiz_id", "n")
+    )
+    for quiz_id, quiz_questions in by_quiz.items():
+        quiz = quiz_questions[0].quiz
+        lesson = embedded.get(("quiz", quiz.slug))
+        if lesson is None:
+            continue
+        url = f"{lesson.get_absolute_url()}#quiz-{quiz.slug}"
+        total = active_counts.get(quiz_id, len(quiz_questions))
+        latest = sum(answers[q.pk][-1] for q in quiz_questions) / total
+        best = sum(max(answers[q.pk]) for q in quiz_questions) / total
+        history.append(
+            HistoryItem(
+                "Quiz",
+                quiz.title,
+                url,
+                sum(len(answers[q.pk]) for q in quiz_questions),
+                latest,
+                best,
+                len(quiz_questions) == total and is_passed(latest, quiz.pass_mark),
+            )
+        )
+        for question in sorted(quiz_questions, key=lambda q: q.order):
+            if answers[question.pk][-1] < 1.0 and not question.retired:
+                review.append(
+                    ReviewItem(
+                        "Question",
+                        _plain(question.prompt),
+                        quiz.title,
+                        f"{lesson.get_absolute_url()}#question-{question.pk}",
+                    )
+                )
+
+    attempts: dict[int, list[ExerciseAttempt]] = {}
+    for attempt in (
+        ExerciseAttempt.objects.for_learner(learner)
+        .order_by("created_at", "id")
+        .only("exercise_id", "score", "results")
+    ):
+        attempts.setdefault(attempt.exercise_id, []).append(attempt)
+    exercises = {e.pk: e for e in Exercise.objects.filter(pk__in=attempts)}
+    cases = {
+        (c.exercise_id, c.slug): c
+        for c in Case.objects.filter(exercise__in=attempts).only("exercise_id", "slug", "title")
+    }
+    for exercise_id, rows in attempts.items():
+        exercise = exercises[exercise_id]
+        lesson = embedded.get(("exercise", exercise.slug))
+        if lesson is None:
+            continue
+        url = f"{lesson.get_absolute_url()}#exercise-{exercise.slug}"
+        scores = [a.score for a in rows]
+        history.append(
+            HistoryItem(
+                "Exercise",
+                exercise.title,
+                url,
+                len(rows),
+                scores[-1],
+                max(scores),
+                is_passed(scores[-1], exercise.pass_mark),
+            )
+        )
+        for slug, score in rows[-1].results.items():
+            case = cases.get((exercise_id, slug))
+            if score < 1.0 and case is not None:
+                review.append(ReviewItem("Case", case.title, exercise.title, url))
+    history.sort(key=lambda item: item.title)
+    return history, review
+
+
+def _plain(markdown_text: str) -> str:
+    text = " ".join(markdown_text.split())
+    return text if len(text) <= 140 else text[:137] + "…"
