@@ -25,6 +25,7 @@ from lessons.models import (
     ExerciseAttempt,
     Lesson,
     LessonProgress,
+    LessonRevision,
     Part,
     Question,
     Quiz,
@@ -178,7 +179,9 @@ def import_course(data: CourseData, *, rerender: bool = False) -> ImportReport:
             lesson = existing.get(ld.slug)
             if lesson is not None and lesson.source != ld.source:
                 values["version"] = lesson.version + 1
-            guarded(ld.path, _upsert, Lesson, {"slug": ld.slug}, values, report, "lesson")
+            result = guarded(ld.path, _upsert, Lesson, {"slug": ld.slug}, values, report, "lesson")
+            if result and result[1] and (lesson is None or lesson.source != ld.source):
+                _add_revision(result[0], None, "Imported from the course files")
     for orphan in Lesson.objects.exclude(slug__in=source_slugs).filter(status=Lesson.Status.PUBLISHED):
         Lesson.objects.filter(pk=orphan.pk).update(status=Lesson.Status.DRAFT)
         report.notes.append(f"lesson '{orphan.slug}' is no longer in the source: unpublished, kept as a draft")
@@ -428,3 +431,228 @@ def merge_guest_progress(guest_key: str, user) -> None:
         existing.completed_at = min(completions) if completions else None
         existing.save(update_fields=["first_opened_at", "last_opened_at", "completed_at"])
         row.delete()
+
+
+# -- studio ---------------------------------------------------------------------------
+
+
+class EditConflict(Exception):
+    """Someone saved the lesson after the editor was opened; `current` is what they saved."""
+
+    def __init__(self, current: Lesson):
+        super().__init__("The lesson changed since you opened it.")
+        self.current = current
+
+
+def _add_revision(lesson: Lesson, author, note: str) -> LessonRevision:
+    return LessonRevision.objects.create(
+        lesson=lesson,
+        number=lesson.version,
+        title=lesson.title,
+        source=lesson.working_source,
+        author=author if getattr(author, "is_authenticated", False) else None,
+        note=note[:200],
+    )
+
+
+@transaction.atomic
+def save_lesson(
+    lesson: Lesson,
+    *,
+    title: str,
+    slug: str,
+    summary: str,
+    source: str,
+    author,
+    note: str = "",
+    expected_version: int | None = None,
+    publish: bool | None = None,
+) -> Lesson:
+    """Save an edit from the studio: a new version and revision, never a silent overwrite.
+
+    A published lesson's edits wait in draft_source until `publish=True`; `publish=False`
+    unpublishes. Raises EditConflict if the lesson's version moved since `expected_version`,
+    and MarkdownError if the text cannot be rendered (nothing is saved then).
+    """
+    if lesson.pk:
+        current = Lesson.objects.select_for_update().get(pk=lesson.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise EditConflict(current)
+        lesson = current
+        lesson.version += 1
+    lesson.title, lesson.slug, lesson.summary = title, slug, summary
+    if publish is True:
+        lesson.status = Lesson.Status.PUBLISHED
+        lesson.source, lesson.draft_source = source, ""
+    elif publish is False:
+        lesson.status = Lesson.Status.DRAFT
+        lesson.source, lesson.draft_source = source, ""
+    elif lesson.is_published:
+        lesson.draft_source = "" if source == lesson.source else source
+    else:
+        lesson.source, lesson.draft_source = source, ""
+    Lesson(source=source).render()  # raises MarkdownError before anything is written
+    lesson.save()
+    _add_revision(lesson, author, note or ("Published" if publish else "Unpublished" if publish is False else "Saved"))
+    return lesson
+
+
+@transaction.atomic
+def restore_revision(revision: LessonRevision, author) -> Lesson:
+    """Bring back an old text as a new version (history is never rewritten)."""
+    lesson = revision.lesson
+    return save_lesson(
+        lesson,
+        title=revision.title,
+        slug=lesson.slug,
+        summary=lesson.summary,
+        source=revision.source,
+        author=author,
+        note=f"Restored revision {revision.number}",
+    )
+
+
+@transaction.atomic
+def move_lesson(lesson: Lesson, direction: int) -> bool:
+    """Swap `lesson` with its neighbour in the part (direction -1 up, +1 down)."""
+    siblings = list(Lesson.objects.select_for_update().filter(part=lesson.part).order_by("order"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == lesson.pk)
+    other_index = index + direction
+    if not 0 <= other_index < len(siblings):
+        return False
+    a, b = siblings[index], siblings[other_index]
+    Lesson.objects.filter(pk=a.pk).update(order=a.order + _PARKING_OFFSET)
+    Lesson.objects.filter(pk=b.pk).update(order=a.order)
+    Lesson.objects.filter(pk=a.pk).update(order=b.order)
+    return True
+
+
+def course_data_from_database() -> CourseData:
+    """The course as CourseData, for export_course: the inverse of import_course."""
+    from lessons.course_source import (
+        CaseData,
+        CategoryData,
+        ChoiceData,
+        ExerciseData,
+        LessonData,
+        PartData,
+        QuestionData,
+        TaxonomyData,
+    )
+
+    course = Course.objects.first()
+    parts = []
+    for part in Part.objects.prefetch_related("lessons"):
+        lessons = [
+            LessonData(lesson.slug, lesson.order, lesson.title, lesson.summary, lesson.status, lesson.source, None)
+            for lesson in sorted(part.lessons.all(), key=lambda item: item.order)
+        ]
+        parts.append(PartData(part.number, part.slug, part.title, part.summary, lessons, None))
+    quizzes = [
+        QuizData(
+            quiz.slug,
+            quiz.title,
+            quiz.pass_mark,
+            [
+                QuestionData(
+                    q.kind,
+                    q.prompt,
+                    q.explanation,
+                    [ChoiceData(c.text, c.correct, c.feedback) for c in q.choices.all()],
+                    q.section,
+                )
+                for q in quiz.questions.all()
+                if not q.retired
+            ],
+            None,
+        )
+        for quiz in Quiz.objects.prefetch_related("questions__choices")
+    ]
+    taxonomies = [
+        TaxonomyData(
+            t.slug,
+            t.name,
+            t.description,
+            [CategoryData(c.slug, c.name, c.definition) for c in t.categories.all()],
+            None,
+        )
+        for t in Taxonomy.objects.prefetch_related("categories").order_by("slug")
+    ]
+    exercises = [
+        ExerciseData(
+            e.slug,
+            e.title,
+            e.taxonomy.slug,
+            e.instructions,
+            e.multi_label,
+            e.pass_mark,
+            [
+                CaseData(
+                    c.slug,
+                    c.title,
+                    c.scenario,
+                    c.source_title,
+                    c.source_url,
+                    list(c.answers),
+                    list(c.also_accept),
+                    c.explanation,
+                    dict(c.why_not),
+                )
+                for c in e.cases.all()
+                if not c.retired
+            ],
+            None,
+        )
+        for e in Exercise.objects.select_related("taxonomy").prefetch_related("cases")
+    ]
+    return CourseData(
+        course.slug if course else "responsible-ai-engineering",
+        course.title if course else "",
+        course.tagline if course else "",
+        course.description if course else "",
+        parts,
+        quizzes,
+        taxonomies,
+        exercises,
+    )
+
+
+@transaction.atomic
+def save_assessment(kind: str, slug: str, text: str) -> tuple[object | None, list[str]]:
+    """Validate and save one quiz, exercise or taxonomy edited as text in the studio.
+
+    Uses the import's own parser and writer, so the studio and the files agree. Returns
+    (saved object or None, problems); nothing is written when there are problems.
+    """
+    from lessons.course_source import parse_single
+
+    data, problems = parse_single(kind, slug, text)
+    if data is None or problems:
+        return None, problems
+    report = ImportReport()
+    if kind == "quiz":
+        lesson_slugs = set(Lesson.objects.values_list("slug", flat=True))
+        for number, question in enumerate(data.questions, 1):
+            if question.section and question.section.split("#", 1)[0] not in lesson_slugs:
+                problems.append(f"question {number}: section names unknown lesson '{question.section}'")
+        if not problems:
+            obj = _import_quiz(data, report)
+            problems = [p.split(": ", 1)[1] for p in _check_sections(CourseData("", "", "", "", [], [data], [], []))]
+    elif kind == "exercise":
+        taxonomy = Taxonomy.objects.prefetch_related("categories").filter(slug=data.taxonomy).first()
+        if taxonomy is None:
+            problems.append(f"unknown taxonomy '{data.taxonomy}'")
+        else:
+            known = {c.slug for c in taxonomy.categories.all()}
+            for number, case in enumerate(data.cases, 1):
+                for category in case.answers + case.also_accept + list(case.why_not):
+                    if category not in known:
+                        problems.append(f"case {number}: unknown category '{category}' in {taxonomy.slug}")
+        if not problems:
+            obj = _import_exercise(data, {taxonomy.slug: taxonomy}, report)
+    else:
+        obj = _import_taxonomy(data, report)
+    if problems:
+        transaction.set_rollback(True)
+        return None, problems
+    return obj, []

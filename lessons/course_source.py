@@ -12,6 +12,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomli_w
+
 FRONT_MATTER = "+++"
 DIRECTIVE = re.compile(r"^\[(quiz|exercise):\s*([a-z0-9][a-z0-9-]*)\s*\]\s*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -306,6 +308,9 @@ class _Reader:
         data = self.load_toml(path)
         if data is None:
             return None
+        return self.quiz_from_data(path, data)
+
+    def quiz_from_data(self, path: Path, data: dict) -> QuizData:
         questions = []
         raw_questions = data.get("questions", [])
         if not isinstance(raw_questions, list) or not raw_questions:
@@ -365,6 +370,9 @@ class _Reader:
         data = self.load_toml(path)
         if data is None:
             return None
+        return self.taxonomy_from_data(path, data)
+
+    def taxonomy_from_data(self, path: Path, data: dict) -> TaxonomyData:
         categories = []
         for raw in data.get("categories", []):
             categories.append(
@@ -391,6 +399,9 @@ class _Reader:
         data = self.load_toml(path)
         if data is None:
             return None
+        return self.exercise_from_data(path, data)
+
+    def exercise_from_data(self, path: Path, data: dict) -> ExerciseData:
         multi = data.get("multi_label", False)
         if not isinstance(multi, bool):
             self.problem(path, "multi_label must be true or false")
@@ -504,3 +515,180 @@ def read_course(path: str | Path) -> CourseData:
     if reader.problems:
         raise CourseSourceError(reader.problems)
     return course
+
+
+def parse_single(kind: str, slug: str, text: str) -> tuple[object | None, list[str]]:
+    """Parse one quiz, exercise or taxonomy from TOML text (the studio's editors).
+
+    Returns (data, problems); data is None when the TOML itself does not parse. Checks that
+    need the rest of the course (taxonomy exists, section links) are the caller's.
+    """
+    reader = _Reader(Path("."))
+    path = Path(f"{slug}.toml")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None, [f"invalid TOML: {exc}"]
+    parsed = getattr(reader, f"{kind}_from_data")(path, data)
+    return parsed, [p.split(": ", 1)[1] if ": " in p else p for p in reader.problems]
+
+
+def lesson_problems(
+    source: str,
+    headings: list[dict],
+    *,
+    quizzes: set[str],
+    exercises: set[str],
+    paths: set[str],
+) -> list[str]:
+    """Problems an author should see in the editor: unknown embeds, broken internal links,
+    skipped heading levels. Pure: the caller passes what exists in the course."""
+    problems = []
+    for kind, slug in split_blocks(source):
+        if kind == "quiz" and slug not in quizzes:
+            problems.append(f"Unknown quiz '{slug}': create it first or fix the slug.")
+        if kind == "exercise" and slug not in exercises:
+            problems.append(f"Unknown exercise '{slug}': create it first or fix the slug.")
+    fence = None
+    previous = 1
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fence = None if fence else stripped[:3]
+            continue
+        if fence:
+            continue
+        match = re.match(r"^(#{1,6})\s+(.*)", stripped)
+        if match:
+            level = len(match.group(1))
+            if level == 1:
+                problems.append(f"'{match.group(2)}' is a level-1 heading: the page supplies the title, start at ##.")
+            elif level > previous + 1:
+                problems.append(f"Heading '{match.group(2)}' skips from level {previous} to level {level}.")
+            previous = level
+    for target in re.findall(r"\]\((/[^)\s#]*)", source):
+        path = target if target.endswith("/") else target + "/"
+        if path not in paths:
+            problems.append(f"Broken internal link: {target} is not a page of this course.")
+    return problems
+
+
+# -- writing: the inverse of read_course ------------------------------------------------
+# The writer emits the same format the reader reads, so that import -> export -> import ->
+# export gives identical files. Keys that hold their default value are left out.
+
+
+def _toml(values: dict) -> str:
+    return tomli_w.dumps({k: v for k, v in values.items() if v not in ("", [], {}, None)}, multiline_strings=True)
+
+
+def quiz_to_toml(quiz: QuizData) -> str:
+    out = [_toml({"title": quiz.title, "pass_mark": quiz.pass_mark})]
+    for question in quiz.questions:
+        out.append("\n[[questions]]\n")
+        out.append(
+            _toml(
+                {
+                    "kind": question.kind,
+                    "prompt": question.prompt,
+                    "explanation": question.explanation,
+                    "section": question.section,
+                }
+            )
+        )
+        for choice in question.choices:
+            out.append("\n[[questions.choices]]\n")
+            out.append(_toml({"text": choice.text, "feedback": choice.feedback}))
+            out.append(f"correct = {'true' if choice.correct else 'false'}\n")
+    return "".join(out)
+
+
+def taxonomy_to_toml(taxonomy: TaxonomyData) -> str:
+    out = [_toml({"name": taxonomy.name, "description": taxonomy.description})]
+    for category in taxonomy.categories:
+        out.append("\n[[categories]]\n")
+        out.append(_toml({"slug": category.slug, "name": category.name, "definition": category.definition}))
+    return "".join(out)
+
+
+def exercise_to_toml(exercise: ExerciseData) -> str:
+    out = [
+        _toml(
+            {
+                "title": exercise.title,
+                "taxonomy": exercise.taxonomy,
+                "instructions": exercise.instructions,
+                "pass_mark": exercise.pass_mark,
+            }
+        ),
+        f"multi_label = {'true' if exercise.multi_label else 'false'}\n",
+    ]
+    for case in exercise.cases:
+        out.append("\n[[cases]]\n")
+        out.append(
+            _toml(
+                {
+                    "slug": case.slug,
+                    "title": case.title,
+                    "scenario": case.scenario,
+                    "source_title": case.source_title,
+                    "source_url": case.source_url,
+                    "answers": case.answers,
+                    "also_accept": case.also_accept,
+                    "explanation": case.explanation,
+                }
+            )
+        )
+        if case.why_not:
+            out.append("\n[cases.why_not]\n")
+            out.append(_toml(case.why_not))
+    return "".join(out)
+
+
+def lesson_to_text(lesson: LessonData) -> str:
+    front = _toml({"title": lesson.title, "slug": lesson.slug, "summary": lesson.summary, "status": lesson.status})
+    return f"{FRONT_MATTER}\n{front}{FRONT_MATTER}\n\n{lesson.source.strip()}\n"
+
+
+def write_course(course: CourseData, root: str | Path) -> list[Path]:
+    """Write `course` under `root` in the fixtures/course format; returns the files written."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def put(path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    put(
+        root / "course.toml",
+        _toml(
+            {"slug": course.slug, "title": course.title, "tagline": course.tagline, "description": course.description}
+        ),
+    )
+    folders = {}
+    for part in course.parts:
+        folder = root / f"{part.number:02d}-{part.slug}"
+        folders[part.slug] = folder
+        put(
+            folder / "part.toml",
+            f"number = {part.number}\n" + _toml({"slug": part.slug, "title": part.title, "summary": part.summary}),
+        )
+        for lesson in part.lessons:
+            put(folder / f"{lesson.order:02d}-{lesson.slug}.md", lesson_to_text(lesson))
+
+    def home(kind: str, slug: str) -> Path:
+        for part in course.parts:
+            for lesson in part.lessons:
+                if (kind, slug) in split_blocks(lesson.source):
+                    return folders[part.slug]
+        return folders[course.parts[0].slug] if course.parts else root
+
+    for quiz in course.quizzes:
+        put(home("quiz", quiz.slug) / "quizzes" / f"{quiz.slug}.toml", quiz_to_toml(quiz))
+    for exercise in course.exercises:
+        put(home("exercise", exercise.slug) / "exercises" / f"{exercise.slug}.toml", exercise_to_toml(exercise))
+    for taxonomy in course.taxonomies:
+        put(root / "taxonomies" / f"{taxonomy.slug}.toml", taxonomy_to_toml(taxonomy))
+    return written

@@ -15,3 +15,19 @@ def is_instructor(user) -> bool:
     if not hasattr(user, "_is_instructor"):
         user._is_instructor = user.groups.filter(name=INSTRUCTORS_GROUP).exists()
     return user._is_instructor
+
+
+def instructor_required(view):
+    """Instructors and admins only. Guests are sent to log in (by LoginRequiredMiddleware,
+    since studio views are not marked public); signed-in learners get 403."""
+    from functools import wraps
+
+    from django.core.exceptions import PermissionDenied
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_instructor(request.user):
+            raise PermissionDenied("Instructors only.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

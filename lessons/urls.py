@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons.views import accounts, learner
+from lessons.views import accounts, learner, studio
 
 app_name = "lessons"
 
@@ -11,6 +11,25 @@ urlpatterns = [
     path("me/export.json", accounts.export_json, name="export_json"),
     path("me/export.csv", accounts.export_csv, name="export_csv"),
     path("go/<slug:lesson_slug>/", learner.lesson_by_slug, name="lesson_by_slug"),
+    path("studio/", studio.studio_outline, name="studio_outline"),
+    path("studio/export.zip", studio.studio_export, name="studio_export"),
+    path("studio/parts/new/", studio.studio_part_edit, name="studio_part_create"),
+    path("studio/parts/<int:part_id>/", studio.studio_part_edit, name="studio_part_edit"),
+    path("studio/parts/<int:part_id>/delete/", studio.studio_part_delete, name="studio_part_delete"),
+    path("studio/parts/<int:part_id>/lessons/new/", studio.studio_lesson_edit, name="studio_lesson_create"),
+    path("studio/lessons/preview/", studio.studio_lesson_preview, name="studio_lesson_preview"),
+    path("studio/lessons/<int:lesson_id>/", studio.studio_lesson_edit, name="studio_lesson_edit"),
+    path("studio/lessons/<int:lesson_id>/view/", studio.studio_lesson_view, name="studio_lesson_view"),
+    path("studio/lessons/<int:lesson_id>/delete/", studio.studio_lesson_delete, name="studio_lesson_delete"),
+    path("studio/lessons/<int:lesson_id>/move/<str:direction>/", studio.studio_lesson_move, name="studio_lesson_move"),
+    path("studio/lessons/<int:lesson_id>/history/", studio.studio_lesson_history, name="studio_lesson_history"),
+    path(
+        "studio/lessons/<int:lesson_id>/history/<int:number>/restore/",
+        studio.studio_revision_restore,
+        name="studio_revision_restore",
+    ),
+    path("studio/<str:kind>/new/", studio.studio_assessment_edit, name="studio_assessment_create"),
+    path("studio/<str:kind>/<slug:slug>/", studio.studio_assessment_edit, name="studio_assessment_edit"),
     path("taxonomies/", learner.taxonomy_list, name="taxonomy_list"),
     path("taxonomies/<slug:taxonomy_slug>/", learner.taxonomy_detail, name="taxonomy_detail"),
     path("<slug:part_slug>/", learner.part_detail, name="part_detail"),

@@ -11,7 +11,7 @@ from .assessment import (
     Quiz,
     Taxonomy,
 )
-from .course import Course, Lesson, Part
+from .course import Course, Lesson, LessonRevision, Part
 from .progress import LessonProgress
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ExerciseAttempt",
     "Lesson",
     "LessonProgress",
+    "LessonRevision",
     "Part",
     "Question",
     "Quiz",

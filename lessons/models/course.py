@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
@@ -82,6 +83,9 @@ class Lesson(models.Model):
     summary = models.CharField(max_length=300, blank=True, help_text="One sentence for the outline.")
     source = models.TextField(help_text="Markdown. A line holding only [quiz: slug] or [exercise: slug] embeds one.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Edits saved in the studio to a published lesson wait here until published, so learners
+    # keep reading `source` meanwhile. Empty means no pending changes.
+    draft_source = models.TextField(blank=True, editable=False)
     # Computed from `source` at save: never edited by hand, never computed per request.
     blocks = models.JSONField(default=list, editable=False)
     headings = models.JSONField(default=list, editable=False)
@@ -114,6 +118,15 @@ class Lesson(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def working_source(self) -> str:
+        """What the editor shows: pending edits if any, else the live text."""
+        return self.draft_source or self.source
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.is_published and bool(self.draft_source) and self.draft_source != self.source
+
     def render(self) -> None:
         """Compute blocks, headings and reading time from `source` (raises MarkdownError)."""
         from lessons.course_source import split_blocks
@@ -135,3 +148,22 @@ class Lesson(models.Model):
     def embedded(self, kind: str) -> list[str]:
         """Slugs of the quizzes or exercises this lesson embeds, in order."""
         return [b["slug"] for b in self.blocks if b["type"] == kind]
+
+
+class LessonRevision(models.Model):
+    """Every saved version of a lesson's text, for history, diff and restore."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    source = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["lesson", "-number"]
+        constraints = [models.UniqueConstraint(fields=["lesson", "number"], name="revision_unique_number_per_lesson")]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} r{self.number}"
