@@ -18,6 +18,7 @@ from lessons.markdown import MarkdownError
 from lessons.models import (
     Answer,
     Case,
+    CasePick,
     Category,
     Choice,
     Course,
@@ -358,7 +359,11 @@ def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
 
     correct = [c.pk for c in question.choices.all() if c.correct]
     score = grade_choices(question.kind, [c.pk for c in choices], correct)
-    return Answer.objects.create(**learner.owner(), question=question, choice_ids=[c.pk for c in choices], score=score)
+    answer = Answer.objects.create(
+        **learner.owner(), question=question, choice_ids=[c.pk for c in choices], score=score
+    )
+    answer.picks.set(choices)  # the same picks as rows, for the reports
+    return answer
 
 
 @transaction.atomic
@@ -369,13 +374,26 @@ def check_exercise(learner, exercise: Exercise, cases: list[Case], picks: dict[s
     results = {
         case.slug: grade_case(exercise.multi_label, picks[case.slug], case.answers, case.also_accept) for case in cases
     }
-    return ExerciseAttempt.objects.create(
+    attempt = ExerciseAttempt.objects.create(
         **learner.owner(),
         exercise=exercise,
         answers={slug: picks[slug] for slug in results},
         results=results,
         score=mean(results.values()),
     )
+    CasePick.objects.bulk_create(case_picks(attempt, cases))
+    return attempt
+
+
+def case_picks(attempt: ExerciseAttempt, cases: list[Case]) -> list[CasePick]:
+    """The attempt's picks as rows for the confusion matrix (not saved)."""
+    rows = []
+    for case in cases:
+        accepted = set(case.answers) | set(case.also_accept)
+        for category in attempt.answers.get(case.slug, []):
+            correct = category if category in accepted else case.answers[0]
+            rows.append(CasePick(attempt=attempt, case=case, category=category, correct_category=correct))
+    return rows
 
 
 def record_visit(learner, lesson: Lesson) -> LessonProgress:

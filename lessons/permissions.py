@@ -31,3 +31,18 @@ def instructor_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def staff_required(view):
+    """Admins (staff) only: individual learners' data. Guests log in; others get 403."""
+    from functools import wraps
+
+    from django.core.exceptions import PermissionDenied
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Administrators only.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

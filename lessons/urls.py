@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons.views import accounts, learner, studio
+from lessons.views import accounts, learner, reports, studio
 
 app_name = "lessons"
 
@@ -30,6 +30,22 @@ urlpatterns = [
     ),
     path("studio/<str:kind>/new/", studio.studio_assessment_edit, name="studio_assessment_create"),
     path("studio/<str:kind>/<slug:slug>/", studio.studio_assessment_edit, name="studio_assessment_edit"),
+    path("reports/", reports.report_overview, name="report_overview"),
+    path("reports/learners/", reports.report_learners, name="report_learners"),
+    path("reports/learners.csv", reports.report_learners_csv, name="report_learners_csv"),
+    path("reports/attempts.csv", reports.report_attempts_csv, name="report_attempts_csv"),
+    path("reports/learners/<int:user_id>/", reports.report_learner, name="report_learner"),
+    path("reports/attention/", reports.report_attention, name="report_attention"),
+    path("reports/content/", reports.report_quiz_list, name="report_quiz_list"),
+    path("reports/quizzes/<slug:quiz_slug>/", reports.report_quiz, name="report_quiz"),
+    path("reports/taxonomies/<slug:taxonomy_slug>/", reports.report_taxonomy, name="report_taxonomy"),
+    path("reports/cohorts/", reports.report_cohorts, name="report_cohorts"),
+    path("reports/cohorts/<int:cohort_id>/", reports.report_cohort, name="report_cohort"),
+    path(
+        "reports/cohorts/<int:cohort_id>/remove/<int:user_id>/",
+        reports.report_cohort_remove,
+        name="report_cohort_remove",
+    ),
     path("taxonomies/", learner.taxonomy_list, name="taxonomy_list"),
     path("taxonomies/<slug:taxonomy_slug>/", learner.taxonomy_detail, name="taxonomy_detail"),
     path("<slug:part_slug>/", learner.part_detail, name="part_detail"),

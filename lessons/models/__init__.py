@@ -3,6 +3,7 @@
 from .assessment import (
     Answer,
     Case,
+    CasePick,
     Category,
     Choice,
     Exercise,
@@ -12,13 +13,15 @@ from .assessment import (
     Taxonomy,
 )
 from .course import Course, Lesson, LessonRevision, Part
-from .progress import LessonProgress
+from .progress import Cohort, LessonProgress
 
 __all__ = [
     "Answer",
     "Case",
+    "CasePick",
     "Category",
     "Choice",
+    "Cohort",
     "Course",
     "Exercise",
     "ExerciseAttempt",

@@ -252,6 +252,8 @@ class Answer(LearnerOwned):
 
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     choice_ids = models.JSONField(help_text="Ids of the choices picked, as submitted.")
+    # The same picks as rows, so reports can count them in the database.
+    picks = models.ManyToManyField(Choice, related_name="picked_in", blank=True)
     score = models.FloatField(help_text="0 to 1, as graded at the time.")
 
     class Meta:
@@ -284,3 +286,22 @@ class ExerciseAttempt(LearnerOwned):
 
     def __str__(self) -> str:
         return f"{self.exercise} → {self.score:.2f}"
+
+
+class CasePick(models.Model):
+    """One category a learner picked for one case in one check, for the confusion matrix.
+
+    `correct_category` is the case's answer the pick is counted against: the pick itself
+    when it was right, otherwise the case's first answer.
+    """
+
+    attempt = models.ForeignKey(ExerciseAttempt, on_delete=models.CASCADE, related_name="picks")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="picks")
+    category = models.SlugField()
+    correct_category = models.SlugField()
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "correct_category", "category"], name="casepick_confusion")]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.category}"

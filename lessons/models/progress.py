@@ -48,3 +48,17 @@ class LessonProgress(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.completed_at is not None
+
+
+class Cohort(models.Model):
+    """A group of learners reviewed together (a class, a team, an intake)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    start_date = models.DateField(null=True, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="cohorts", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

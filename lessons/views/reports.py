@@ -1,0 +1,308 @@
+"""Admin reports. Individuals' data is for staff only; instructors may open the anonymous
+content statistics (item analysis, confusion matrix). Every figure comes from
+lessons.reports, aggregated in the database."""
+
+import csv
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from lessons import reports
+from lessons.models import Answer, Cohort, ExerciseAttempt, LessonProgress, Part, Quiz, Taxonomy
+from lessons.permissions import instructor_required, staff_required
+
+User = get_user_model()
+PAGE_SIZE = 50
+
+
+class FilterForm(forms.Form):
+    cohort = forms.ModelChoiceField(Cohort.objects.all(), required=False, empty_label="All learners")
+    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(required=False, label="Search", max_length=100)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("“From” must be on or before “To”.")
+        return data
+
+
+def _filters(request) -> tuple[FilterForm, reports.Filters, bool]:
+    form = FilterForm(request.GET or None)
+    if not form.is_bound:
+        return form, reports.Filters(), True
+    if not form.is_valid():
+        return form, reports.Filters(), False
+    data = form.cleaned_data
+    return form, reports.Filters(data["cohort"], data["start"], data["end"], data["q"].strip()), True
+
+
+def _render(request, template, context, fragment):
+    """One URL, two representations: the page, or its results region for htmx."""
+    filters, valid = context["filters"], context["valid"]
+    context["query"] = filters.as_query()
+    status = 200 if valid else 400
+    if request.htmx:
+        return render(request, f"{template}#{fragment}", context, status=status)
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@staff_required
+def report_overview(request):
+    form, filters, valid = _filters(request)
+    context = {"form": form, "filters": filters, "valid": valid}
+    if valid:
+        context.update(reports.overview(filters), attention=reports.needs_attention(filters, limit=10)[:10])
+    return _render(request, "lessons/reports/overview.html", context, "results")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@staff_required
+def report_learners(request):
+    form, filters, valid = _filters(request)
+    sort = request.GET.get("sort", "-activity")
+    context = {"form": form, "filters": filters, "valid": valid, "sort": sort}
+    if valid:
+        paginator = Paginator(reports.learner_table(filters, sort), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        parts = list(Part.objects.all())
+        reports.decorate_page(list(page.object_list), parts)
+        context.update(page=page, parts=parts, sorts=reports.SORTS)
+    return _render(request, "lessons/reports/learners.html", context, "results")
+
+
+@require_GET
+@staff_required
+def report_learner(request, user_id):
+    learner = get_object_or_404(User, pk=user_id)
+    progress = LessonProgress.objects.filter(user=learner).select_related("lesson__part").order_by("first_opened_at")
+    answers = (
+        Answer.objects.filter(user=learner)
+        .select_related("question__quiz")
+        .prefetch_related("picks")
+        .order_by("created_at")
+    )
+    attempts = ExerciseAttempt.objects.filter(user=learner).select_related("exercise").order_by("created_at")
+    context = {
+        "learner": learner,
+        "progress": progress,
+        "answers": answers,
+        "attempts": attempts,
+        "cohorts": learner.cohorts.all(),
+    }
+    return render(request, "lessons/reports/learner.html", context)
+
+
+@require_GET
+@instructor_required
+def report_quiz_list(request):
+    return render(
+        request,
+        "lessons/reports/quiz_list.html",
+        {
+            "quizzes": Quiz.objects.order_by("slug"),
+            "taxonomies": Taxonomy.objects.order_by("name"),
+        },
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@instructor_required
+def report_quiz(request, quiz_slug):
+    quiz = get_object_or_404(Quiz, slug=quiz_slug)
+    form, filters, valid = _filters(request)
+    if not request.user.is_staff:
+        filters = reports.Filters(start=filters.start, end=filters.end)  # instructors: no cohorts
+    context = {"form": form, "filters": filters, "valid": valid, "quiz": quiz}
+    if valid:
+        context["items"] = reports.item_analysis(quiz, filters)
+    return _render(request, "lessons/reports/quiz.html", context, "results")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@instructor_required
+def report_taxonomy(request, taxonomy_slug):
+    taxonomy = get_object_or_404(Taxonomy, slug=taxonomy_slug)
+    form, filters, valid = _filters(request)
+    if not request.user.is_staff:
+        filters = reports.Filters(start=filters.start, end=filters.end)
+    context = {"form": form, "filters": filters, "valid": valid, "taxonomy": taxonomy}
+    if valid:
+        context["matrix"] = reports.confusion_matrix(taxonomy, filters)
+    return _render(request, "lessons/reports/taxonomy.html", context, "results")
+
+
+@require_GET
+@staff_required
+def report_attention(request):
+    form, filters, valid = _filters(request)
+    context = {
+        "form": form,
+        "filters": filters,
+        "valid": valid,
+        "attention": reports.needs_attention(filters) if valid else [],
+    }
+    return _render(request, "lessons/reports/attention.html", context, "results")
+
+
+# -- CSV, streamed -----------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    """Spreadsheet-safe: a leading = + - @ tab or CR would be read as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _stream(rows, filename):
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow([_cell(v) for v in row]) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@staff_required
+def report_learners_csv(request):
+    form, filters, valid = _filters(request)
+    if not valid:
+        return render(request, "400.html", {"message": "The filters are not valid."}, status=400)
+    parts = list(Part.objects.all())
+
+    def rows():
+        yield [
+            "username",
+            "email",
+            "lessons completed",
+            "last activity",
+            *[f"part {p.number} completed" for p in parts],
+        ]
+        # Chunks of a page at a time keep memory flat however many learners there are.
+        queryset = reports.learner_table(filters, request.GET.get("sort", "name"))
+        for start in range(0, queryset.count(), 500):
+            chunk = list(queryset[start : start + 500])
+            reports.decorate_page(chunk, parts)
+            for user in chunk:
+                yield [
+                    user.username,
+                    user.email,
+                    user.completed,
+                    user.last_activity.isoformat() if user.last_activity else "",
+                    *[n for _, n in user.part_progress],
+                ]
+
+    return _stream(rows(), "learners.csv")
+
+
+@require_GET
+@staff_required
+def report_attempts_csv(request):
+    form, filters, valid = _filters(request)
+    if not valid:
+        return render(request, "400.html", {"message": "The filters are not valid."}, status=400)
+    people = reports.learners(filters)
+
+    def rows():
+        yield ["kind", "username", "item", "answer", "score", "when"]
+        answers = (
+            Answer.objects.filter(user__in=people)
+            .filter(filters.in_window("created_at"))
+            .values_list(
+                "user__username", "question__quiz__slug", "question__order", "choice_ids", "score", "created_at"
+            )
+            .order_by("id")
+        )
+        for username, quiz, order, choices, score, when in answers.iterator(chunk_size=2000):
+            yield ["answer", username, f"{quiz} Q{order}", json.dumps(choices), f"{score:.3f}", when.isoformat()]
+        attempts = (
+            ExerciseAttempt.objects.filter(user__in=people)
+            .filter(filters.in_window("created_at"))
+            .values_list("user__username", "exercise__slug", "answers", "score", "created_at")
+            .order_by("id")
+        )
+        for username, exercise, picks, score, when in attempts.iterator(chunk_size=2000):
+            yield ["exercise", username, exercise, json.dumps(picks), f"{score:.3f}", when.isoformat()]
+
+    return _stream(rows(), "attempts.csv")
+
+
+# -- cohorts -------------------------------------------------------------------------------
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["name", "start_date"]
+        widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def report_cohorts(request):
+    form = CohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cohort = form.save()
+        messages.success(request, f"Created cohort “{cohort}”.")
+        return redirect("lessons:report_cohort", cohort_id=cohort.pk)
+    cohorts = Cohort.objects.annotate(n=Count("members"))
+    return render(
+        request,
+        "lessons/reports/cohorts.html",
+        {"form": form, "cohorts": cohorts},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def report_cohort(request, cohort_id):
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    error = ""
+    if request.method == "POST":
+        names = [n.strip() for n in request.POST.get("usernames", "").replace(",", "\n").splitlines() if n.strip()]
+        found = list(User.objects.filter(username__in=names))
+        missing = sorted(set(names) - {u.username for u in found})
+        if missing:
+            error = f"No account named: {', '.join(missing)}. Nobody was added."
+        elif found:
+            cohort.members.add(*found)
+            messages.success(request, f"Added {len(found)} learner{'s' if len(found) != 1 else ''}.")
+            return redirect("lessons:report_cohort", cohort_id=cohort.pk)
+        else:
+            error = "Give at least one username."
+    members = cohort.members.order_by("username")
+    return render(
+        request,
+        "lessons/reports/cohort.html",
+        {"cohort": cohort, "members": members, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@staff_required
+def report_cohort_remove(request, cohort_id, user_id):
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    cohort.members.remove(get_object_or_404(User, pk=user_id))
+    return redirect("lessons:report_cohort", cohort_id=cohort.pk)

@@ -1,0 +1,254 @@
+"""Admin reports: permissions, statistics against hand-computed values, filters, CSV, queries."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from lessons.actions import check_exercise, record_answer
+from lessons.learners import Learner
+from lessons.models import Answer, Cohort, LessonProgress
+
+from .factories import make_exercise, make_lesson_with_quiz, make_quiz, make_user
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+def answer(user, question, correct):
+    choice = question.choices.filter(correct=correct).first()
+    return record_answer(Learner(user.pk, ""), question, [choice])
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(make_user("boss", staff=True))
+    return client
+
+
+STAFF_ONLY = [
+    ("lessons:report_overview", []),
+    ("lessons:report_learners", []),
+    ("lessons:report_learners_csv", []),
+    ("lessons:report_attempts_csv", []),
+    ("lessons:report_attention", []),
+    ("lessons:report_cohorts", []),
+]
+
+
+@pytest.mark.parametrize("role", ["guest", "learner", "instructor", "admin"])
+def test_permission_matrix_for_every_report_url(role):
+    quiz = make_quiz("q")
+    exercise = make_exercise()
+    person = make_user("person")
+    cohort = Cohort.objects.create(name="C1")
+    staff_only = [reverse(name, args=args) for name, args in STAFF_ONLY] + [
+        reverse("lessons:report_learner", args=[person.pk]),
+        reverse("lessons:report_cohort", args=[cohort.pk]),
+    ]
+    content = [
+        reverse("lessons:report_quiz_list"),
+        reverse("lessons:report_quiz", args=[quiz.slug]),
+        reverse("lessons:report_taxonomy", args=[exercise.taxonomy.slug]),
+    ]
+    client = Client()
+    if role != "guest":
+        client.force_login(make_user(role, instructor=role == "instructor", staff=role == "admin"))
+    for url in staff_only + content:
+        status = client.get(url).status_code
+        if role == "guest":
+            assert status == 302, url
+        elif role == "admin" or (role == "instructor" and url in content):
+            assert status == 200, url
+        else:
+            assert status == 403, url
+    removal = client.post(reverse("lessons:report_cohort_remove", args=[cohort.pk, person.pk]))
+    assert removal.status_code == {"guest": 302, "learner": 403, "instructor": 403, "admin": 302}[role]
+
+
+def test_item_analysis_matches_hand_computed_values(admin_client):
+    quiz = make_quiz("stats", questions=3)
+    q1, q2, q3 = quiz.questions.order_by("order")
+    # First attempts (as in tests/test_statistics.py): q1 facility .5 discrimination 1/sqrt(2).
+    table = {"a": (1, 1, 1), "b": (1, 1, 0), "c": (0, 0, 1), "d": (0, 0, 0)}
+    for name, scores in table.items():
+        user = make_user(name)
+        for question, score in zip((q1, q2, q3), scores, strict=True):
+            answer(user, question, bool(score))
+        answer(user, q1, True)  # a later retry must not count
+    html = admin_client.get(reverse("lessons:report_quiz", args=[quiz.slug])).content.decode()
+    assert "facility <strong>0.50</strong> · discrimination <strong>0.71</strong>" in html
+    # q3: own 1,0,1,0 against rest 2,2,0,0 -> r = 0 -> flagged for review
+    assert html.count("Review this question") == 1
+    assert "does not separate strong from weak learners" in html
+    from lessons import reports
+
+    items = reports.item_analysis(quiz, reports.Filters())
+    picks = {choice.text: n for choice, n in items[0]["choices"]}
+    assert picks == {"Choice 1.1": 2, "Choice 1.2": 2, "Choice 1.3": 0}  # wrong = first wrong choice
+
+
+def test_guests_are_left_out_of_item_analysis(admin_client):
+    quiz = make_quiz("g", questions=1)
+    record_answer(Learner(None, "guestkey"), quiz.questions.first(), [quiz.questions.first().choices.first()])
+    html = admin_client.get(reverse("lessons:report_quiz", args=[quiz.slug])).content.decode()
+    assert "<strong>0</strong> first attempts" in html
+
+
+def test_confusion_matrix_counts_and_sentences(admin_client):
+    exercise = make_exercise("conf", cases=3)
+    cases = list(exercise.cases.all())
+    user = make_user("x")
+    learner = Learner(user.pk, "")
+    check_exercise(learner, exercise, cases, {"case-1": ["b"], "case-2": ["b"], "case-3": ["a"]})
+    check_exercise(learner, exercise, cases, {"case-1": ["c"], "case-2": ["a"], "case-3": ["a"]})
+    from lessons import reports
+
+    matrix = reports.confusion_matrix(exercise.taxonomy, reports.Filters())
+    counts = {
+        (row["category"].slug, c.slug): cell["n"]
+        for row in matrix["rows"]
+        for c, cell in zip(matrix["categories"], row["cells"], strict=True)
+    }
+    # case-1 accepts c too, so its "c" pick is counted as right (c, c).
+    assert counts[("a", "a")] == 3 and counts[("a", "b")] == 2 and counts[("c", "c")] == 1
+    html = admin_client.get(reverse("lessons:report_taxonomy", args=[exercise.taxonomy.slug])).content.decode()
+    assert "Learners often call <strong>Kind A</strong> “Kind B” (2 times)." in html
+
+
+def test_overview_figures_and_cohort_filter(admin_client):
+    lesson, quiz = make_lesson_with_quiz()
+    cohort = Cohort.objects.create(name="Spring")
+    inside, outside = make_user("in"), make_user("out")
+    cohort.members.add(inside)
+    now = timezone.now()
+    LessonProgress.objects.create(user=inside, lesson=lesson, first_opened_at=now, last_opened_at=now, completed_at=now)
+    LessonProgress.objects.create(
+        user=outside, lesson=lesson, first_opened_at=now - timedelta(days=20), last_opened_at=now - timedelta(days=20)
+    )
+    for question in quiz.questions.all():
+        answer(inside, question, True)
+        answer(outside, question, False)
+    url = reverse("lessons:report_overview")
+    html = admin_client.get(url).content.decode()
+    assert '<p class="stat__value">2</p><p class="stat__label">learners' in html
+    assert '<p class="stat__value">1</p><p class="stat__label">active in the last 7 days' in html
+    assert '<p class="stat__value">2</p><p class="stat__label">active in the last 30 days' in html
+    assert '50%</p><p class="stat__label">average quiz answer score (4 answers)' in html
+    fragment = admin_client.get(url, {"cohort": cohort.pk}, headers=HTMX)
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and 'id="results"' in html and "<title>" not in html
+    assert "learners in Spring" in html and "100%" in html
+    assert "<td>1</td><td>1</td></tr>" in html  # part 1: started 1, completed 1
+
+
+def test_invalid_filters_are_a_400_with_a_message(admin_client):
+    response = admin_client.get(reverse("lessons:report_overview"), {"start": "2026-05-02", "end": "2026-05-01"})
+    assert response.status_code == 400 and "must be on or before" in response.content.decode()
+    assert admin_client.get(reverse("lessons:report_learners_csv"), {"start": "nope"}).status_code == 400
+
+
+def test_date_range_filter(admin_client):
+    lesson, quiz = make_lesson_with_quiz()
+    user = make_user("dated")
+    old = answer(user, quiz.questions.first(), True)
+    Answer.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    answer(user, quiz.questions.last(), False)
+    start = (timezone.now() - timedelta(days=5)).date().isoformat()
+    html = admin_client.get(reverse("lessons:report_overview"), {"start": start}).content.decode()
+    assert '0%</p><p class="stat__label">average quiz answer score (1 answers)' in html
+
+
+def test_learner_table_sorts_searches_paginates_and_links_to_history(admin_client):
+    lesson, quiz = make_lesson_with_quiz()
+    now = timezone.now()
+    for n in range(60):
+        user = make_user(f"l{n:02d}")
+        if n < 3:
+            LessonProgress.objects.create(
+                user=user, lesson=lesson, first_opened_at=now, last_opened_at=now, completed_at=now
+            )
+    url = reverse("lessons:report_learners")
+    html = admin_client.get(url, {"sort": "-progress"}).content.decode()
+    assert "60 learners · page 1 of 2" in html
+    first_rows = html.split("<tbody>")[1]
+    assert first_rows.index("l00") < first_rows.index("l10")
+    assert "Next page" in html
+    html = admin_client.get(url, {"q": "l4"}).content.decode()
+    assert "10 learners" in html
+    detailed = make_user("detail")
+    answer(detailed, quiz.questions.first(), False)
+    html = admin_client.get(reverse("lessons:report_learner", args=[detailed.pk])).content.decode()
+    assert "Choice 1.2" in html and "0.00" in html
+
+
+def test_needs_attention_reasons(admin_client):
+    lesson, quiz = make_lesson_with_quiz()
+    stuck, idle, fine = make_user("stuck"), make_user("idle"), make_user("fine")
+    question = quiz.questions.first()
+    for _ in range(4):
+        answer(stuck, question, False)
+    for _ in range(5):
+        answer(fine, question, False)
+    for q in quiz.questions.all():
+        answer(fine, q, True)
+    long_ago = timezone.now() - timedelta(days=20)
+    LessonProgress.objects.create(user=idle, lesson=lesson, first_opened_at=long_ago, last_opened_at=long_ago)
+    html = admin_client.get(reverse("lessons:report_attention")).content.decode()
+    assert "stuck</a>: 4 wrong answers in" in html
+    assert "idle</a>: inactive for 20 days with 0 of 1 lessons complete" in html
+    assert "fine</a>" not in html
+
+
+def test_csv_exports_stream_respect_filters_and_neutralise_formulas(admin_client):
+    lesson, quiz = make_lesson_with_quiz()
+    cohort = Cohort.objects.create(name="K")
+    evil, other = make_user("=HYPERLINK(1)"), make_user("other")
+    cohort.members.add(evil)
+    for user in (evil, other):
+        answer(user, quiz.questions.first(), True)
+    response = admin_client.get(reverse("lessons:report_attempts_csv"), {"cohort": cohort.pk})
+    assert response.streaming
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["kind", "username", "item", "answer", "score", "when"]
+    assert len(rows) == 2 and rows[1][1] == "'=HYPERLINK(1)"
+    response = admin_client.get(reverse("lessons:report_learners_csv"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert {r[0] for r in rows[1:]} == {"'=HYPERLINK(1)", "other"}
+
+
+def test_cohort_pages_create_add_and_remove(admin_client):
+    response = admin_client.post(reverse("lessons:report_cohorts"), {"name": "Autumn", "start_date": "2026-09-01"})
+    cohort = Cohort.objects.get(name="Autumn")
+    assert response.status_code == 302
+    make_user("ann"), make_user("bob")
+    url = reverse("lessons:report_cohort", args=[cohort.pk])
+    response = admin_client.post(url, {"usernames": "ann, ghost"})
+    assert response.status_code == 400 and "No account named: ghost" in response.content.decode()
+    assert cohort.members.count() == 0
+    admin_client.post(url, {"usernames": "ann\nbob"})
+    assert cohort.members.count() == 2
+    bob = cohort.members.get(username="bob")
+    admin_client.post(reverse("lessons:report_cohort_remove", args=[cohort.pk, bob.pk]))
+    assert list(cohort.members.values_list("username", flat=True)) == ["ann"]
+
+
+@pytest.mark.parametrize("learners", [15, 60])
+def test_report_pages_run_constant_queries(admin_client, course, django_assert_max_num_queries, learners):
+    call_command("seed_load", "--learners", str(learners), stdout=io.StringIO())
+    pages = {
+        reverse("lessons:report_overview"): 16,
+        reverse("lessons:report_learners"): 14,
+        reverse("lessons:report_attention"): 12,
+        reverse("lessons:report_quiz", args=["part-1-review"]): 10,
+        reverse("lessons:report_taxonomy", args=["failure-modes"]): 10,
+        reverse("lessons:report_learner", args=[2]): 10,
+    }
+    for url, ceiling in pages.items():
+        with django_assert_max_num_queries(ceiling, info=f"{url} must not grow with learners"):
+            assert admin_client.get(url).status_code == 200
