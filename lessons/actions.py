@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from lessons import stats
 from lessons.course_source import CourseData, CourseSourceError, QuizData
 from lessons.markdown import MarkdownError
 from lessons.models import (
@@ -363,6 +364,7 @@ def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
         **learner.owner(), question=question, choice_ids=[c.pk for c in choices], score=score
     )
     answer.picks.set(choices)  # the same picks as rows, for the reports
+    stats.on_answer(learner, answer)
     return answer
 
 
@@ -381,7 +383,8 @@ def check_exercise(learner, exercise: Exercise, cases: list[Case], picks: dict[s
         results=results,
         score=mean(results.values()),
     )
-    CasePick.objects.bulk_create(case_picks(attempt, cases))
+    picks = CasePick.objects.bulk_create(case_picks(attempt, cases))
+    stats.on_check(learner, attempt, picks)
     return attempt
 
 
@@ -400,6 +403,7 @@ def record_visit(learner, lesson: Lesson) -> LessonProgress:
     """Note that `learner` opened `lesson`: one row per learner and lesson, whatever the concurrency."""
     now = timezone.now()
     owner = learner.owner()
+    stats.on_visit(learner, lesson, now)
     for _ in range(3):
         updated = LessonProgress.objects.for_learner(learner).filter(lesson=lesson).update(last_opened_at=now)
         if updated:
@@ -420,8 +424,13 @@ def complete_lesson(learner, lesson: Lesson, checks) -> tuple[bool, list]:
     missing = [check for check in checks if not check.passed]
     if missing:
         return False, missing
-    progress = record_visit(learner, lesson)
-    LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(completed_at=timezone.now())
+    with transaction.atomic():
+        progress = record_visit(learner, lesson)
+        newly = LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
+            completed_at=timezone.now()
+        )
+        if newly:
+            stats.on_complete(learner, lesson)
     return True, []
 
 
@@ -434,6 +443,7 @@ def merge_guest_progress(guest_key: str, user) -> None:
     """
     if not guest_key:
         return
+    touched = stats.quizzes_touched_by(user.pk, guest_key)
     guest = {"user__isnull": True, "session_key": guest_key}
     Answer.objects.filter(**guest).update(user=user, session_key="")
     ExerciseAttempt.objects.filter(**guest).update(user=user, session_key="")
@@ -449,6 +459,9 @@ def merge_guest_progress(guest_key: str, user) -> None:
         existing.completed_at = min(completions) if completions else None
         existing.save(update_fields=["first_opened_at", "last_opened_at", "completed_at"])
         row.delete()
+    stats.rebuild_learners([user.pk])
+    for quiz in touched:
+        stats.rebuild_quiz(quiz)
 
 
 # -- studio ---------------------------------------------------------------------------

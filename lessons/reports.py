@@ -11,26 +11,29 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Avg, Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from lessons.grading import is_passed
 from lessons.models import (
     Answer,
     CasePick,
-    Choice,
+    CheckStatus,
+    ChoiceStats,
     Cohort,
+    ConfusionCount,
+    DailyScores,
     ExerciseAttempt,
+    LearnerSummary,
     Lesson,
     LessonProgress,
     Part,
+    PartSummary,
+    QuestionStats,
     Quiz,
     Taxonomy,
 )
 from lessons.statistics import ItemStats, most_confused, pearson_from_sums
-
-# An exercise attempt passes when its score reaches the exercise's own pass mark.
-PASSED_EXERCISE = Q(score__gte=F("exercise__pass_mark") * 0.01)
 
 User = get_user_model()
 
@@ -106,37 +109,72 @@ class FunnelRow:
 
 
 def overview(filters: Filters) -> dict:
+    """Headline figures. Without a date range they come from the maintained summaries."""
     now = timezone.now()
     people = learners(filters)
-    total = people.count()
-    active = people.annotate(last=Max("lessonprogress__last_opened_at")).aggregate(
-        week=Count("pk", filter=Q(last__gte=now - timedelta(days=7))),
-        month=Count("pk", filter=Q(last__gte=now - timedelta(days=30))),
+    summaries = LearnerSummary.objects.filter(user__in=people)
+    active = summaries.aggregate(
+        week=Count("pk", filter=Q(last_activity__gte=now - timedelta(days=7))),
+        month=Count("pk", filter=Q(last_activity__gte=now - timedelta(days=30))),
     )
-    funnel = []
     parts = list(Part.objects.annotate(n=Count("lessons", filter=Q(lessons__status=Lesson.Status.PUBLISHED))))
-    progress = _rows_of(LessonProgress, filters, "last_opened_at").filter(lesson__status=Lesson.Status.PUBLISHED)
+    if filters.start or filters.end:
+        started, completed = _funnel_from_rows(filters, parts)
+    else:
+        counts = PartSummary.objects.filter(user__in=people)
+        started = dict(counts.values("part").annotate(n=Count("pk")).values_list("part", "n"))
+        completed = {
+            part.pk: counts.filter(part=part, lessons_completed__gte=part.n).count() for part in parts if part.n
+        }
+    scale = max([started.get(p.pk, 0) for p in parts] + [1])
+    funnel = [FunnelRow(part, part.n, started.get(part.pk, 0), completed.get(part.pk, 0), scale) for part in parts]
+    return {
+        "total": people.count(),
+        "active": active,
+        "funnel": funnel,
+        "scores": _scores(filters, summaries),
+        "chart_height": 40 * len(funnel) + 10,
+    }
+
+
+def _scores(filters: Filters, summaries: QuerySet) -> dict:
+    def average(n, total):
+        return {"avg": (total / n) if n else None, "n": n or 0}
+
+    if filters.cohort and (filters.start or filters.end):
+        quiz = _rows_of(Answer, filters, "created_at").aggregate(n=Count("id"), total=Sum("score"))
+        exercise = _rows_of(ExerciseAttempt, filters, "created_at").aggregate(n=Count("id"), total=Sum("score"))
+        return {"quiz": average(quiz["n"], quiz["total"]), "exercise": average(exercise["n"], exercise["total"])}
+    if filters.cohort:
+        sums = summaries.aggregate(
+            a=Sum("answers"), at=Sum("answer_score_sum"), e=Sum("attempts"), et=Sum("attempt_score_sum")
+        )
+    else:
+        days = DailyScores.objects.all()
+        if filters.start:
+            days = days.filter(day__gte=filters.start)
+        if filters.end:
+            days = days.filter(day__lte=filters.end)
+        sums = days.aggregate(
+            a=Sum("answers"), at=Sum("answer_score_sum"), e=Sum("attempts"), et=Sum("attempt_score_sum")
+        )
+    return {"quiz": average(sums["a"], sums["at"]), "exercise": average(sums["e"], sums["et"])}
+
+
+def _funnel_from_rows(filters: Filters, parts: list[Part]) -> tuple[dict, dict]:
+    """The funnel restricted to a date range, from the progress rows themselves."""
+    published = Q(lesson__status=Lesson.Status.PUBLISHED)
+    progress = _rows_of(LessonProgress, filters, "last_opened_at").filter(published)
     started = dict(
         progress.values("lesson__part").annotate(n=Count("user", distinct=True)).values_list("lesson__part", "n")
     )
-    completed_rows = _rows_of(LessonProgress, filters, "completed_at").filter(
-        completed_at__isnull=False, lesson__status=Lesson.Status.PUBLISHED
-    )
-    per_user_part = completed_rows.values("user", "lesson__part").annotate(n=Count("id"))
-    completed: dict[int, int] = {}
+    done = _rows_of(LessonProgress, filters, "completed_at").filter(published, completed_at__isnull=False)
     totals = {p.pk: p.n for p in parts}
-    # One grouped query; the per-part comparison happens on (learner, part) groups only.
-    for row in per_user_part.values_list("lesson__part", "n"):
-        if row[1] >= totals.get(row[0], 0) > 0:
-            completed[row[0]] = completed.get(row[0], 0) + 1
-    scale = max([started.get(p.pk, 0) for p in parts] + [1])
-    for part in parts:
-        funnel.append(FunnelRow(part, part.n, started.get(part.pk, 0), completed.get(part.pk, 0), scale))
-    scores = {
-        "quiz": _rows_of(Answer, filters, "created_at").aggregate(avg=Avg("score"), n=Count("id")),
-        "exercise": _rows_of(ExerciseAttempt, filters, "created_at").aggregate(avg=Avg("score"), n=Count("id")),
-    }
-    return {"total": total, "active": active, "funnel": funnel, "scores": scores, "chart_height": 40 * len(funnel) + 10}
+    completed: dict[int, int] = {}
+    for part_id, n in done.values("user", "lesson__part").annotate(n=Count("id")).values_list("lesson__part", "n"):
+        if n >= totals.get(part_id, 0) > 0:
+            completed[part_id] = completed.get(part_id, 0) + 1
+    return started, completed
 
 
 SORTS = {
@@ -150,106 +188,107 @@ SORTS = {
 
 
 def learner_table(filters: Filters, sort: str) -> QuerySet:
-    """Learners annotated for the table; sort and paginate in the database."""
-    published = Q(lessonprogress__lesson__status=Lesson.Status.PUBLISHED)
+    """Learners with their summary, sorted and paginated in the database."""
     rows = learners(filters).annotate(
-        completed=Count("lessonprogress", filter=published & Q(lessonprogress__completed_at__isnull=False)),
-        last_activity=Max("lessonprogress__last_opened_at"),
+        completed=Coalesce(F("summary__lessons_completed"), 0),
+        last_activity=F("summary__last_activity"),
+        checks_passed=Coalesce(F("summary__checks_passed"), 0),
     )
-    return rows.order_by(SORTS.get(sort, "-last_activity"), "username")
+    order = SORTS.get(sort, "-last_activity")
+    field = order.lstrip("-")
+    ordering = F(field).desc(nulls_last=True) if order.startswith("-") else F(field).asc(nulls_first=True)
+    return rows.order_by(ordering, "username")
 
 
 def decorate_page(users: list, parts: list[Part]) -> None:
-    """Per-part progress and checks passed for one page of learners: four queries."""
-    ids = [u.pk for u in users]
-    per_part = {}
-    for user_id, part_id, n in (
-        LessonProgress.objects.filter(
-            user_id__in=ids, completed_at__isnull=False, lesson__status=Lesson.Status.PUBLISHED
+    """Per-part lessons completed for one page of learners: one query."""
+    per_part = {
+        (user_id, part_id): n
+        for user_id, part_id, n in PartSummary.objects.filter(user_id__in=[u.pk for u in users]).values_list(
+            "user_id", "part_id", "lessons_completed"
         )
-        .values("user_id", "lesson__part_id")
-        .annotate(n=Count("id"))
-        .values_list("user_id", "lesson__part_id", "n")
-    ):
-        per_part[(user_id, part_id)] = n
-    exercise_passes = dict(
-        ExerciseAttempt.objects.filter(PASSED_EXERCISE, user_id__in=ids)
-        .values("user_id")
-        .annotate(n=Count("exercise", distinct=True))
-        .values_list("user_id", "n")
-    )
-    latest = {}
-    for user_id, question_id, quiz_id, score in (
-        Answer.objects.filter(user_id__in=ids, question__retired=False)
-        .order_by("id")
-        .values_list("user_id", "question_id", "question__quiz_id", "score")
-    ):
-        latest[(user_id, quiz_id, question_id)] = score
-    quiz_meta = {q.pk: q for q in Quiz.objects.annotate(n=Count("questions", filter=Q(questions__retired=False)))}
-    quiz_passes: dict[int, int] = {}
-    sums: dict[tuple[int, int], list[float]] = {}
-    for (user_id, quiz_id, _), score in latest.items():
-        sums.setdefault((user_id, quiz_id), []).append(score)
-    for (user_id, quiz_id), scores in sums.items():
-        quiz = quiz_meta.get(quiz_id)
-        if quiz and len(scores) == quiz.n and is_passed(sum(scores) / quiz.n, quiz.pass_mark):
-            quiz_passes[user_id] = quiz_passes.get(user_id, 0) + 1
+    }
     for user in users:
         user.part_progress = [(part, per_part.get((user.pk, part.pk), 0)) for part in parts]
-        user.checks_passed = quiz_passes.get(user.pk, 0) + exercise_passes.get(user.pk, 0)
 
 
 def item_analysis(quiz: Quiz, filters: Filters) -> list[dict]:
-    """Facility, discrimination and pick counts per question, on learners' first attempts."""
+    """Facility, discrimination and pick counts per question, on learners' first attempts.
+
+    Unfiltered, they come from the running sums kept as learners answer; with a cohort or a
+    date range they are computed from the answers in one SQL query of sums.
+    """
     questions = list(quiz.questions.filter(retired=False).prefetch_related("choices"))
     if not questions:
         return []
-    firsts = (
-        _rows_of(Answer, filters, "created_at")
-        .filter(question__in=questions)
-        .values("user_id", "question_id")
-        .annotate(first=Min("id"))
-        .values("first")
-    )
-    answer_table = Answer._meta.db_table
+    if filters.cohort or filters.start or filters.end:
+        sums, picks = _item_sums_from_rows(questions, filters)
+    else:
+        sums = {
+            s.question_id: (s.n, s.sx, s.sxx, s.sy, s.syy, s.sxy)
+            for s in QuestionStats.objects.filter(question__in=questions)
+        }
+        picks = dict(ChoiceStats.objects.filter(choice__question__in=questions).values_list("choice_id", "first_picks"))
+    out = []
+    for question in questions:
+        n, sx, sxx, sy, syy, sxy = sums.get(question.pk, (0, 0, 0, 0, 0, 0))
+        stats = ItemStats(question, n, (sx / n) if n else None, pearson_from_sums(n, sx, sy, sxx, syy, sxy))
+        out.append(
+            {
+                "question": question,
+                "stats": stats,
+                "responses": n,
+                "choices": [(c, picks.get(c.pk, 0)) for c in question.choices.all()],
+            }
+        )
+    return out
+
+
+def _item_sums_from_rows(questions, filters: Filters) -> tuple[dict, dict]:
+    answers = Answer.objects.filter(question__in=questions).filter(filters.in_window("created_at"))
+    if filters.cohort:
+        answers = answers.filter(user__cohorts=filters.cohort)
+    firsts = answers.values("user_id", "session_key", "question_id").annotate(first=Min("id")).values("first")
     first_sql, params = firsts.query.sql_with_params()
+    table = Answer._meta.db_table
+    # A learner is an account or a guest key; COALESCE makes one comparable key of the two.
     sql = f"""
-        WITH firsts AS (SELECT user_id, question_id, score FROM {answer_table} WHERE id IN ({first_sql})),
-             totals AS (SELECT user_id, SUM(score) AS t FROM firsts GROUP BY user_id)
+        WITH firsts AS (
+            SELECT COALESCE(CAST(user_id AS VARCHAR(20)), '') || ':' || session_key AS learner, question_id, score
+            FROM {table} WHERE id IN ({first_sql})
+        ),
+        totals AS (SELECT learner, SUM(score) AS t FROM firsts GROUP BY learner)
         SELECT f.question_id, COUNT(*), SUM(f.score), SUM(f.score * f.score),
                SUM(t.t - f.score), SUM((t.t - f.score) * (t.t - f.score)), SUM(f.score * (t.t - f.score))
-        FROM firsts f JOIN totals t ON t.user_id = f.user_id
+        FROM firsts f JOIN totals t ON t.learner = f.learner
         GROUP BY f.question_id
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         sums = {row[0]: row[1:] for row in cursor.fetchall()}
     picks = dict(
-        Choice.objects.filter(question__in=questions)
-        .annotate(n=Count("picked_in", filter=Q(picked_in__id__in=firsts)))
-        .values_list("pk", "n")
+        Answer.picks.through.objects.filter(answer_id__in=firsts)
+        .values("choice_id")
+        .annotate(n=Count("answer_id"))
+        .values_list("choice_id", "n")
     )
-    out = []
-    for question in questions:
-        n, sx, sxx, sy, syy, sxy = sums.get(question.pk, (0, 0, 0, 0, 0, 0))
-        stats = ItemStats(
-            question, n, (sx / n) if n else None, pearson_from_sums(n, sx, sy, sxx, syy, sxy) if n else None
-        )
-        choices = [(c, picks.get(c.pk, 0)) for c in question.choices.all()]
-        out.append({"question": question, "stats": stats, "choices": choices, "responses": n})
-    return out
+    return sums, picks
 
 
 def confusion_matrix(taxonomy: Taxonomy, filters: Filters) -> dict:
     categories = list(taxonomy.categories.all())
-    picks = CasePick.objects.filter(case__exercise__taxonomy=taxonomy, attempt__user__isnull=False)
-    picks = picks.filter(filters.in_window("attempt__created_at"))
-    if filters.cohort:
-        picks = picks.filter(attempt__user__cohorts=filters.cohort)
-    counts = {
-        (row["correct_category"], row["category"]): row["n"]
-        for row in picks.values("correct_category", "category").annotate(n=Count("id"))
-    }
+    if filters.cohort or filters.start or filters.end:
+        picks = CasePick.objects.filter(case__exercise__taxonomy=taxonomy).filter(
+            filters.in_window("attempt__created_at")
+        )
+        if filters.cohort:
+            picks = picks.filter(attempt__user__cohorts=filters.cohort)
+        counts = {
+            (row["correct_category"], row["category"]): row["n"]
+            for row in picks.values("correct_category", "category").annotate(n=Count("id"))
+        }
+    else:
+        counts = {(c.correct, c.chosen): c.n for c in ConfusionCount.objects.filter(taxonomy=taxonomy)}
     from collections import Counter
 
     matrix = Counter(counts)
@@ -268,77 +307,36 @@ def confusion_matrix(taxonomy: Taxonomy, filters: Filters) -> dict:
 
 def needs_attention(filters: Filters, *, limit: int = 200) -> list[dict]:
     """Learners stuck on a check (more than three wrong attempts, never passed) or inactive
-    for 14 days with the course unfinished; each with the reason."""
+    for 14 days with the course unfinished; each with the reason. Read from summaries."""
     people = learners(filters)
     out = []
-    wrong = (
-        Answer.objects.filter(user__in=people, score__lt=1.0)
-        .values("user_id", "user__username", "question__quiz_id", "question__quiz__title")
-        .annotate(n=Count("id"))
-        .filter(n__gt=3)
-    )
-    quiz_meta = {q.pk: q for q in Quiz.objects.annotate(n=Count("questions", filter=Q(questions__retired=False)))}
-    candidates = list(wrong[: limit * 2])
-    if candidates:
-        ids = {row["user_id"] for row in candidates}
-        latest: dict[tuple[int, int], dict[int, float]] = {}
-        for user_id, quiz_id, question_id, score in (
-            Answer.objects.filter(user_id__in=ids, question__retired=False)
-            .order_by("id")
-            .values_list("user_id", "question__quiz_id", "question_id", "score")
-        ):
-            latest.setdefault((user_id, quiz_id), {})[question_id] = score
-        for row in candidates:
-            quiz = quiz_meta[row["question__quiz_id"]]
-            scores = list(latest.get((row["user_id"], quiz.pk), {}).values())
-            if not (len(scores) == quiz.n and is_passed(sum(scores) / quiz.n, quiz.pass_mark)):
-                out.append(
-                    {
-                        "user_id": row["user_id"],
-                        "username": row["user__username"],
-                        "reason": f"{row['n']} wrong answers in “{row['question__quiz__title']}” without passing it",
-                    }
-                )
-    passed_exercise = ExerciseAttempt.objects.filter(
-        PASSED_EXERCISE, user=OuterRef("user_id"), exercise=OuterRef("exercise_id")
-    )
     stuck = (
-        ExerciseAttempt.objects.filter(user__in=people)
-        .exclude(Exists(passed_exercise))
-        .values("user_id", "user__username", "exercise_id", "exercise__title")
-        .annotate(n=Count("id"))
-        .filter(n__gt=3)[:limit]
+        CheckStatus.objects.filter(user__in=people, passed=False, wrong__gt=3)
+        .select_related("user", "quiz", "exercise")
+        .order_by("-wrong")[:limit]
     )
-    for row in stuck:
-        out.append(
-            {
-                "user_id": row["user_id"],
-                "username": row["user__username"],
-                "reason": f"{row['n']} checks of “{row['exercise__title']}” without passing it",
-            }
-        )
+    for status in stuck:
+        if status.quiz_id:
+            what = f"{status.wrong} wrong answers in “{status.quiz.title}” without passing it"
+        else:
+            what = f"{status.wrong} checks of “{status.exercise.title}” below the pass mark without passing it"
+        out.append({"user_id": status.user_id, "username": status.user.username, "reason": what})
     published = Lesson.objects.published().count()
-    cutoff = timezone.now() - timedelta(days=14)
+    now = timezone.now()
     idle = (
-        people.annotate(
-            last=Max("lessonprogress__last_opened_at"),
-            done=Count(
-                "lessonprogress",
-                filter=Q(
-                    lessonprogress__completed_at__isnull=False, lessonprogress__lesson__status=Lesson.Status.PUBLISHED
-                ),
-            ),
+        LearnerSummary.objects.filter(
+            user__in=people, last_activity__lt=now - timedelta(days=14), lessons_completed__lt=published
         )
-        .filter(last__lt=cutoff, done__lt=published)
-        .order_by("last")[:limit]
+        .select_related("user")
+        .order_by("last_activity")[:limit]
     )
-    for user in idle:
-        days = (timezone.now() - user.last).days
+    for summary in idle:
+        days = (now - summary.last_activity).days
         out.append(
             {
-                "user_id": user.pk,
-                "username": user.username,
-                "reason": f"inactive for {days} days with {user.done} of {published} lessons complete",
+                "user_id": summary.user_id,
+                "username": summary.user.username,
+                "reason": f"inactive for {days} days with {summary.lessons_completed} of {published} lessons complete",
             }
         )
     return out

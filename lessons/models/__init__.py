@@ -14,8 +14,24 @@ from .assessment import (
 )
 from .course import Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
+from .stats import (
+    CheckStatus,
+    ChoiceStats,
+    ConfusionCount,
+    DailyScores,
+    LearnerSummary,
+    PartSummary,
+    QuestionStats,
+)
 
 __all__ = [
+    "CheckStatus",
+    "ChoiceStats",
+    "ConfusionCount",
+    "DailyScores",
+    "LearnerSummary",
+    "PartSummary",
+    "QuestionStats",
     "Answer",
     "Case",
     "CasePick",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from lessons.actions import case_picks
 from lessons.grading import grade_case, grade_choices, mean
 from lessons.models import Answer, Cohort, Exercise, ExerciseAttempt, Lesson, LessonProgress, Quiz
+from lessons.stats import rebuild_all
 
 PREFIX = "load-"
 
@@ -49,6 +50,7 @@ class Command(BaseCommand):
                 self._batch(User, start + done, batch, rng, lessons, quizzes, exercises, cohorts)
             done += batch
             self.stdout.write(f"  {done}/{learners} learners")
+        rebuild_all()  # the report summaries, in bulk, from the rows just written
         self.stdout.write(self.style.SUCCESS(f"Created {learners} synthetic learners."))
 
     def _batch(self, User, offset, size, rng, lessons, quizzes, exercises, cohorts):
