@@ -9,7 +9,10 @@ PASSWORD = "a-long-test-password-1"
 
 
 def make_user(username="learner", *, instructor=False, staff=False):
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD, is_staff=staff)
+    # Admins are staff with every permission (as seed_demo makes them).
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=staff, is_superuser=staff
+    )
     if instructor:
         # get_or_create: transactional tests flush the group the data migration made.
         user.groups.add(Group.objects.get_or_create(name="Instructors")[0])
