@@ -148,3 +148,21 @@ def test_short_passwords_are_refused_at_signup(client):
     )
     assert response.status_code == 200
     assert "at least 12 characters" in response.content.decode()
+
+
+def test_error_pages_use_the_site_design(client):
+    from django.template.loader import render_to_string
+
+    for name, text in (
+        ("500.html", "Something went wrong on our side"),
+        ("400.html", "didn't make sense"),
+        ("403.html", "You don't have access"),
+    ):
+        html = render_to_string(name)
+        assert text in html and "Skip to content" in html and "/static/css/site.css" in html
+
+
+def test_a_learner_gets_the_designed_403_page(client):
+    client.force_login(make_user("pupil"))
+    response = client.get(reverse("lessons:studio_outline"))
+    assert response.status_code == 403 and "You don't have access" in response.content.decode()
