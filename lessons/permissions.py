@@ -1,6 +1,9 @@
 """Who may do what. Roles: guest, learner (any account), instructor (group), admin (staff)."""
 
+from functools import wraps
+
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 
 INSTRUCTORS_GROUP = "Instructors"
 
@@ -17,32 +20,21 @@ def is_instructor(user) -> bool:
     return user._is_instructor
 
 
-def instructor_required(view):
-    """Instructors and admins only. Guests are sent to log in (by LoginRequiredMiddleware,
-    since studio views are not marked public); signed-in learners get 403."""
-    from functools import wraps
+def _require(allowed, message: str):
+    """A view decorator: `allowed(user)` or 403. Guests never get here: the views are not
+    marked public, so LoginRequiredMiddleware sends them to log in first."""
 
-    from django.core.exceptions import PermissionDenied
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not is_instructor(request.user):
-            raise PermissionDenied("Instructors only.")
-        return view(request, *args, **kwargs)
+        return wrapped
 
-    return wrapped
+    return decorator
 
 
-def staff_required(view):
-    """Admins (staff) only: individual learners' data. Guests log in; others get 403."""
-    from functools import wraps
-
-    from django.core.exceptions import PermissionDenied
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied("Administrators only.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+instructor_required = _require(is_instructor, "Instructors only.")
+staff_required = _require(lambda user: user.is_staff, "Administrators only.")

@@ -1,7 +1,6 @@
 """Accounts and the learner's own data: sign-up, log-in (with guest progress merged),
 the dashboard, exports, and account deletion."""
 
-import csv
 import json
 
 from django.contrib import messages
@@ -9,12 +8,13 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import UserCreationForm
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lessons.actions import merge_guest_progress
+from lessons.csv_export import streamed_csv
 from lessons.learners import GUEST_KEY, Learner
 from lessons.models import Answer, ExerciseAttempt, LessonProgress
 from lessons.progress import STATUS_LABELS, course_progress, dashboard
@@ -115,34 +115,22 @@ def export_json(request):
     return response
 
 
-def _cell(value) -> str:
-    """Spreadsheet-safe text: a leading = + - @ tab or CR would be read as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @require_GET
 def export_csv(request):
     progress, answers, attempts = _export_rows(Learner.from_request(request))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="alignment-course-my-data.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["record", "item", "detail", "score", "when"])
-    for row in progress:
-        state = "completed" if row.completed_at else "opened"
-        writer.writerow(
-            map(_cell, ["lesson", row.lesson.slug, state, "", (row.completed_at or row.last_opened_at).isoformat()])
-        )
-    for a in answers:
-        item = f"{a.question.quiz.slug} Q{a.question.order}"
-        writer.writerow(
-            map(_cell, ["answer", item, json.dumps(a.choice_ids), f"{a.score:.3f}", a.created_at.isoformat()])
-        )
-    for t in attempts:
-        writer.writerow(
-            map(_cell, ["exercise", t.exercise.slug, json.dumps(t.answers), f"{t.score:.3f}", t.created_at.isoformat()])
-        )
-    return response
+
+    def rows():
+        yield ["record", "item", "detail", "score", "when"]
+        for row in progress:
+            state = "completed" if row.completed_at else "opened"
+            yield ["lesson", row.lesson.slug, state, "", (row.completed_at or row.last_opened_at).isoformat()]
+        for a in answers:
+            item = f"{a.question.quiz.slug} Q{a.question.order}"
+            yield ["answer", item, json.dumps(a.choice_ids), f"{a.score:.3f}", a.created_at.isoformat()]
+        for t in attempts:
+            yield ["exercise", t.exercise.slug, json.dumps(t.answers), f"{t.score:.3f}", t.created_at.isoformat()]
+
+    return streamed_csv(rows(), "alignment-course-my-data.csv")
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,7 +2,6 @@
 content statistics (item analysis, confusion matrix). Every figure comes from
 lessons.reports, aggregated in the database."""
 
-import csv
 import json
 
 from django import forms
@@ -10,12 +9,12 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from lessons import reports
+from lessons.csv_export import streamed_csv
 from lessons.models import Answer, Cohort, ExerciseAttempt, LessonProgress, Part, Quiz, Taxonomy
 from lessons.permissions import instructor_required, staff_required
 
@@ -162,26 +161,6 @@ def report_attention(request):
 # -- CSV, streamed -----------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value) -> str:
-    """Spreadsheet-safe: a leading = + - @ tab or CR would be read as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _stream(rows, filename):
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow([_cell(v) for v in row]) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_GET
 @staff_required
 def report_learners_csv(request):
@@ -212,7 +191,7 @@ def report_learners_csv(request):
                     *[n for _, n in user.part_progress],
                 ]
 
-    return _stream(rows(), "learners.csv")
+    return streamed_csv(rows(), "learners.csv")
 
 
 @require_GET
@@ -244,7 +223,7 @@ def report_attempts_csv(request):
         for username, exercise, picks, score, when in attempts.iterator(chunk_size=2000):
             yield ["exercise", username, exercise, json.dumps(picks), f"{score:.3f}", when.isoformat()]
 
-    return _stream(rows(), "attempts.csv")
+    return streamed_csv(rows(), "attempts.csv")
 
 
 # -- cohorts -------------------------------------------------------------------------------
