@@ -71,7 +71,10 @@ class CheckStatus(models.Model):
                 name="checkstatus_one_target",
             ),
         ]
-        indexes = [models.Index(fields=["passed", "wrong"], name="checkstatus_attention")]
+        # Only the rows the needs-attention list reads, kept in the order it reads them.
+        indexes = [
+            models.Index(fields=["-wrong"], condition=Q(passed=False, wrong__gt=3), name="checkstatus_stuck"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.quiz_id or self.exercise_id}"
