@@ -145,10 +145,11 @@ def test_explorer_hides_cases_until_the_exercise_is_checked(client, setup):
     lesson, exercise = setup
     url = reverse("lessons:taxonomy_detail", args=[exercise.taxonomy.slug])
     html = client.get(url).content.decode()
-    assert "Kind A" in html and "Scenario 1." not in html and "Exercise sort (3 cases)" in html
+    assert "Kind A" in html and "Scenario 1." not in html and "Exercise sort</a> (3 cases)" in html
+    assert f'href="{lesson.get_absolute_url()}#exercise-sort"' in html
     client.post(check_url(lesson, exercise), all_answers(exercise), headers=HTMX)
     html = client.get(url).content.decode()
-    assert "Scenario 1." in html and "Explanation 3." in html and "Exercise sort (3 cases)" not in html
+    assert "Scenario 1." in html and "Explanation 3." in html and "Exercise sort</a> (3 cases)" not in html
 
 
 def test_explorer_is_per_learner(client, setup):

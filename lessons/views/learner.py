@@ -242,6 +242,13 @@ def taxonomy_detail(request, taxonomy_slug):
             for slug in case.answers:
                 cases_by_category.setdefault(slug, []).append(case)
     sections = [(category, cases_by_category[category.slug]) for category in categories]
+    # Where each locked exercise is practised, so the page can send the learner there.
+    homes = {}
+    for lesson in Lesson.objects.published().select_related("part").only("slug", "checks", "part__slug"):
+        for check in lesson.checks:
+            if check["type"] == "exercise":
+                homes.setdefault(check["slug"], f"{lesson.get_absolute_url()}#exercise-{check['slug']}")
+    locked = [(exercise, count, homes.get(exercise.slug)) for exercise, count in locked]
     context = {"taxonomy": taxonomy, "sections": sections, "locked": locked}
     return render(request, "lessons/taxonomy_detail.html", context)
 
