@@ -79,3 +79,24 @@ def test_split_blocks_separates_directives_but_not_inside_code():
         ("markdown", "\nMiddle\n```\n[quiz: shown-as-code]\n```\n"),
         ("exercise", "sort-it"),
     ]
+
+
+def test_every_lesson_ends_with_linked_references():
+    import re
+
+    course = read_course(COURSE_DIR)
+    for part in course.parts:
+        for lesson in part.lessons:
+            headings = re.findall(r"^## (.+)$", lesson.source, flags=re.M)
+            assert headings and headings[-1].strip() == "References", lesson.path.name
+            references = lesson.source.rsplit("## References", 1)[1]
+            assert len(re.findall(r"https://", references)) >= 2, lesson.path.name
+            assert re.search(r"\b(19|20)\d\d\b", references), lesson.path.name
+
+
+def test_course_states_its_reward_hacking_convention():
+    course = read_course(COURSE_DIR)
+    lessons = {lesson.slug: lesson.source for part in course.parts for lesson in part.lessons}
+    for slug in ("what-is-alignment", "reward-hacking"):
+        text = lessons[slug].lower()
+        assert "reward tampering" in text and "specification gaming" in text, slug
