@@ -21,7 +21,6 @@ class QuestionResult:
 
     score: float
     picked: list  # Choice objects, in the order shown
-    error: str = ""
 
     @property
     def outcome(self) -> str:
@@ -164,9 +163,6 @@ class ExerciseState:
     @property
     def just_passed(self) -> bool:
         return self.score is not None and is_passed(self.score, self.exercise.pass_mark)
-
-    def case(self, slug: str):
-        return next(card.case for card in self.cards if card.case.slug == slug)
 
     def grade(self, attempt) -> None:
         """Attach per-card results of `attempt` (already graded and stored) to the cards."""

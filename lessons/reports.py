@@ -6,6 +6,7 @@ Reports cover accounts, not guests (a guest is not a person we can follow up wit
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -289,8 +290,6 @@ def confusion_matrix(taxonomy: Taxonomy, filters: Filters) -> dict:
         }
     else:
         counts = {(c.correct, c.chosen): c.n for c in ConfusionCount.objects.filter(taxonomy=taxonomy)}
-    from collections import Counter
-
     matrix = Counter(counts)
     names = {c.slug: c.name for c in categories}
     peak = max(counts.values(), default=0)

@@ -45,10 +45,6 @@ class LessonProgress(models.Model):
         who = self.user or f"guest {self.session_key[:6]}"
         return f"{who} · {self.lesson}"
 
-    @property
-    def is_complete(self) -> bool:
-        return self.completed_at is not None
-
 
 class Cohort(models.Model):
     """A group of learners reviewed together (a class, a team, an intake)."""

@@ -36,12 +36,16 @@ class FilterForm(forms.Form):
 
 
 def _filters(request) -> tuple[FilterForm, reports.Filters, bool]:
+    """The page's filters. Cohorts and search name individuals, so only staff may use them:
+    for anyone else (instructors on the content statistics) they are ignored."""
     form = FilterForm(request.GET or None)
     if not form.is_bound:
         return form, reports.Filters(), True
     if not form.is_valid():
         return form, reports.Filters(), False
     data = form.cleaned_data
+    if not request.user.is_staff:
+        return form, reports.Filters(start=data["start"], end=data["end"]), True
     return form, reports.Filters(data["cohort"], data["start"], data["end"], data["q"].strip()), True
 
 
@@ -123,8 +127,6 @@ def report_quiz_list(request):
 def report_quiz(request, quiz_slug):
     quiz = get_object_or_404(Quiz, slug=quiz_slug)
     form, filters, valid = _filters(request)
-    if not request.user.is_staff:
-        filters = reports.Filters(start=filters.start, end=filters.end)  # instructors: no cohorts
     context = {"form": form, "filters": filters, "valid": valid, "quiz": quiz}
     if valid:
         context["items"] = reports.item_analysis(quiz, filters)
@@ -137,8 +139,6 @@ def report_quiz(request, quiz_slug):
 def report_taxonomy(request, taxonomy_slug):
     taxonomy = get_object_or_404(Taxonomy, slug=taxonomy_slug)
     form, filters, valid = _filters(request)
-    if not request.user.is_staff:
-        filters = reports.Filters(start=filters.start, end=filters.end)
     context = {"form": form, "filters": filters, "valid": valid, "taxonomy": taxonomy}
     if valid:
         context["matrix"] = reports.confusion_matrix(taxonomy, filters)

@@ -37,7 +37,7 @@ from lessons.course_source import (
     write_course,
 )
 from lessons.learners import Learner
-from lessons.lesson_page import exercise_states, quiz_states
+from lessons.lesson_page import exercise_states, lesson_blocks, quiz_states
 from lessons.markdown import MAX_SOURCE_BYTES, MarkdownError
 from lessons.models import Answer, Course, Exercise, ExerciseAttempt, Lesson, LessonRevision, Part, Quiz, Taxonomy
 from lessons.permissions import instructor_required
@@ -229,11 +229,8 @@ def studio_lesson_edit(request, lesson_id=None, part_id=None):
         )
     except EditConflict as conflict:
         current = conflict.current
-        form = LessonForm(
-            initial={**data, "version": current.version},
-            lesson=current,
-            data={**request.POST.dict(), "version": current.version},
-        )
+        # The same text, now carrying the newer version: saving again is a deliberate overwrite.
+        form = LessonForm(data={**request.POST.dict(), "version": current.version}, lesson=current)
         form.is_valid()
         diff = _diff(current.working_source, data["source"], "saved by someone else", "your text")
         context = _editor_context(current, form, conflict=current, diff=diff)
@@ -288,8 +285,6 @@ def studio_lesson_view(request, lesson_id):
     lesson = get_object_or_404(Lesson.objects.select_related("part"), pk=lesson_id)
     lesson.source = lesson.working_source
     lesson.render()
-    from lessons.lesson_page import lesson_blocks
-
     page = lesson_blocks(lesson, Learner(None, ""))
     context = {
         "lesson": lesson,
