@@ -220,6 +220,7 @@ def _import_quiz(data: QuizData, report: ImportReport) -> Quiz:
             Question,
             {"quiz": quiz, "order": order},
             {
+                "key": qd.key,
                 "kind": qd.kind,
                 "prompt": qd.prompt,
                 "explanation": qd.explanation,
@@ -234,7 +235,7 @@ def _import_quiz(data: QuizData, report: ImportReport) -> Quiz:
             _upsert(
                 Choice,
                 {"question": question, "order": corder},
-                {"text": cd.text, "correct": cd.correct, "feedback": cd.feedback},
+                {"key": cd.key, "text": cd.text, "correct": cd.correct, "feedback": cd.feedback},
                 report,
                 "choice",
             )
@@ -589,8 +590,9 @@ def course_data_from_database() -> CourseData:
                     q.kind,
                     q.prompt,
                     q.explanation,
-                    [ChoiceData(c.text, c.correct, c.feedback) for c in q.choices.all()],
+                    [ChoiceData(c.text, c.correct, c.feedback, c.key) for c in q.choices.all()],
                     q.section,
+                    q.key,
                 )
                 for q in quiz.questions.all()
                 if not q.retired

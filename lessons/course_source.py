@@ -19,6 +19,7 @@ DIRECTIVE = re.compile(r"^\[(quiz|exercise):\s*([a-z0-9][a-z0-9-]*)\s*\]\s*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ORDERED_NAME = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)$")
 QUESTION_KINDS = ("single", "multiple", "true_false")
+KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 # Part slugs become the first URL segment, so they must not shadow the site's own pages.
 RESERVED_PART_SLUGS = {"about", "accounts", "admin", "go", "me", "reports", "static", "studio", "taxonomies"}
 LESSON_STATUSES = ("published", "draft")
@@ -37,6 +38,8 @@ class ChoiceData:
     text: str
     correct: bool
     feedback: str = ""
+    # Stable identity inside its question: answers point at it whatever the order or wording.
+    key: str = ""
 
 
 @dataclass
@@ -46,6 +49,8 @@ class QuestionData:
     explanation: str
     choices: list[ChoiceData]
     section: str = ""
+    # Stable identity inside its quiz: never reused for a different question.
+    key: str = ""
 
 
 @dataclass
@@ -318,6 +323,9 @@ class _Reader:
             raw_questions = []
         for number, raw in enumerate(raw_questions, 1):
             questions.append(self.question(path, number, raw))
+        keys = [q.key for q in questions if q.key]
+        for duplicate in sorted({k for k in keys if keys.count(k) > 1}):
+            self.problem(path, f"two questions share the key '{duplicate}'")
         return QuizData(
             slug=self.slug(path, path.stem, "quiz file name"),
             title=self.text(path, data, "title"),
@@ -331,6 +339,7 @@ class _Reader:
         kind = raw.get("kind", "single")
         if kind not in QUESTION_KINDS:
             self.problem(path, f"{where}kind must be one of {', '.join(QUESTION_KINDS)}")
+        key = self.key(path, raw, where)
         choices = []
         for raw_choice in raw.get("choices", []):
             correct = raw_choice.get("correct", False)
@@ -341,8 +350,12 @@ class _Reader:
                     text=self.text(path, raw_choice, "text", where=where + "a choice's "),
                     correct=correct is True,
                     feedback=self.text(path, raw_choice, "feedback", required=False, where=where),
+                    key=self.key(path, raw_choice, where + "a choice's "),
                 )
             )
+        seen = [c.key for c in choices if c.key]
+        for duplicate in sorted({k for k in seen if seen.count(k) > 1}):
+            self.problem(path, f"{where}two choices share the key '{duplicate}'")
         right = sum(c.correct for c in choices)
         if len(choices) < 2:
             self.problem(path, f"{where}needs at least two choices")
@@ -362,7 +375,18 @@ class _Reader:
             explanation=self.text(path, raw, "explanation", where=where),
             choices=choices,
             section=section,
+            key=key,
         )
+
+    def key(self, path: Path, raw: dict, where: str) -> str:
+        """A question's or choice's `key`: required, short, lower-case letters, digits and hyphens."""
+        value = raw.get("key")
+        if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
+            self.problem(
+                path, f"{where}'key' is required: 1-40 lower-case letters, digits or hyphens, e.g. key = \"q3\""
+            )
+            return ""
+        return value
 
     # -- taxonomies and exercises ---------------------------------------------------
 
@@ -589,6 +613,7 @@ def quiz_to_toml(quiz: QuizData) -> str:
         out.append(
             _toml(
                 {
+                    "key": question.key,
                     "kind": question.kind,
                     "prompt": question.prompt,
                     "explanation": question.explanation,
@@ -598,7 +623,7 @@ def quiz_to_toml(quiz: QuizData) -> str:
         )
         for choice in question.choices:
             out.append("\n[[questions.choices]]\n")
-            out.append(_toml({"text": choice.text, "feedback": choice.feedback}))
+            out.append(_toml({"key": choice.key, "text": choice.text, "feedback": choice.feedback}))
             out.append(f"correct = {'true' if choice.correct else 'false'}\n")
     return "".join(out)
 

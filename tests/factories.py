@@ -49,11 +49,17 @@ def make_quiz(slug="check", questions=2, kind="single", pass_mark=70):
     quiz = Quiz.objects.create(slug=slug, title=f"Quiz {slug}", pass_mark=pass_mark)
     for order in range(1, questions + 1):
         question = Question.objects.create(
-            quiz=quiz, order=order, kind=kind, prompt=f"Prompt {order}?", explanation=f"Because {order}."
+            quiz=quiz,
+            key=f"q{order}",
+            order=order,
+            kind=kind,
+            prompt=f"Prompt {order}?",
+            explanation=f"Because {order}.",
         )
         for corder, correct in enumerate([True, kind == "multiple", False], 1):
             Choice.objects.create(
                 question=question,
+                key="abc"[corder - 1],
                 order=corder,
                 text=f"Choice {order}.{corder}",
                 correct=correct,

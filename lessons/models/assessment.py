@@ -51,6 +51,7 @@ class Question(models.Model):
         TRUE_FALSE = "true_false", "True or false"
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=40, help_text="Stable identity in the quiz's file; never reused.")
     order = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
     prompt = models.TextField(help_text="Markdown.")
@@ -68,7 +69,10 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["quiz", "order"]
-        constraints = [models.UniqueConstraint(fields=["quiz", "order"], name="question_unique_order_in_quiz")]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "order"], name="question_unique_order_in_quiz"),
+            models.UniqueConstraint(fields=["quiz", "key"], name="question_unique_key_in_quiz"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quiz.slug} Q{self.order}"
@@ -93,6 +97,7 @@ class Question(models.Model):
 
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    key = models.SlugField(max_length=40, help_text="Stable identity in the question's file entry; never reused.")
     order = models.PositiveSmallIntegerField()
     text = models.TextField(help_text="Markdown, usually one line.")
     text_html = models.TextField(editable=False, default="")
@@ -102,7 +107,10 @@ class Choice(models.Model):
 
     class Meta:
         ordering = ["question", "order"]
-        constraints = [models.UniqueConstraint(fields=["question", "order"], name="choice_unique_order_in_question")]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "order"], name="choice_unique_order_in_question"),
+            models.UniqueConstraint(fields=["question", "key"], name="choice_unique_key_in_question"),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]
