@@ -32,6 +32,7 @@ from lessons.models import (
     Question,
     Quiz,
     Taxonomy,
+    snapshot_picks,
 )
 
 # Orders are unique per part (and question/choice per parent); rows being moved park here
@@ -213,14 +214,27 @@ def _where(path) -> str:
 
 
 def _import_quiz(data: QuizData, report: ImportReport) -> Quiz:
+    """Questions are matched by key and choices by key within their question, never by position.
+
+    So reordering, inserting, rewording and removing never change what a learner's answer
+    refers to. A question or choice that left the source is deleted if nobody answered or
+    picked it, otherwise retired (and un-retired if its key comes back).
+    """
     quiz, _ = _upsert(Quiz, {"slug": data.slug}, {"title": data.title, "pass_mark": data.pass_mark}, report, "quiz")
-    existing = {q.order: q for q in quiz.questions.all()}
+    answered = set(Answer.objects.filter(question__quiz=quiz).values_list("question_id", flat=True).distinct())
+    _place_by_key(
+        quiz.questions.all(),
+        [qd.key for qd in data.questions],
+        in_use=lambda leaving: {q.pk for q in leaving if q.pk in answered},
+        report=report,
+        what="question",
+    )
     for order, qd in enumerate(data.questions, 1):
         question, _ = _upsert(
             Question,
-            {"quiz": quiz, "order": order},
+            {"quiz": quiz, "key": qd.key},
             {
-                "key": qd.key,
+                "order": order,
                 "kind": qd.kind,
                 "prompt": qd.prompt,
                 "explanation": qd.explanation,
@@ -230,29 +244,58 @@ def _import_quiz(data: QuizData, report: ImportReport) -> Quiz:
             report,
             "question",
         )
-        choices = {c.order: c for c in question.choices.all()}
+        _place_by_key(
+            question.choices.all(),
+            [cd.key for cd in qd.choices],
+            in_use=lambda leaving, question=question: _picked(question, leaving),
+            report=report,
+            what="choice",
+        )
         for corder, cd in enumerate(qd.choices, 1):
             _upsert(
                 Choice,
-                {"question": question, "order": corder},
-                {"key": cd.key, "text": cd.text, "correct": cd.correct, "feedback": cd.feedback},
+                {"question": question, "key": cd.key},
+                {"order": corder, "text": cd.text, "correct": cd.correct, "feedback": cd.feedback, "retired": False},
                 report,
                 "choice",
             )
-        for corder, choice in choices.items():
-            if corder > len(qd.choices):
-                choice.delete()
-                report.count("choice", "deleted")
-    for order, question in existing.items():
-        if order > len(data.questions):
-            if Answer.objects.filter(question=question).exists():
-                if not question.retired:
-                    Question.objects.filter(pk=question.pk).update(retired=True)
-                    report.count("question", "retired")
-            else:
-                question.delete()
-                report.count("question", "deleted")
     return quiz
+
+
+def _picked(question: Question, choices: list[Choice]) -> set[int]:
+    """Ids among `choices` that some answer picked (as a pick row or in its submitted ids)."""
+    ids = {c.pk for c in choices}
+    found = set(Answer.picks.through.objects.filter(choice_id__in=ids).values_list("choice_id", flat=True))
+    for choice_ids in Answer.objects.filter(question=question).values_list("choice_ids", flat=True):
+        found |= ids.intersection(choice_ids or [])
+    return found
+
+
+def _place_by_key(queryset: models.QuerySet, keys: list[str], *, in_use, report: ImportReport, what: str) -> None:
+    """Prepare the rows of one quiz (or question) for an upsert by key in the order of `keys`.
+
+    Rows whose key left the source are deleted, or retired when `in_use(rows)` names them;
+    retired rows move after the active ones. Every row whose position changes is parked
+    first, so the unique order constraint never trips; the upsert then sets each kept
+    row's order to its position in `keys`.
+    """
+    rows = list(queryset.order_by("order"))
+    leaving = [row for row in rows if row.key not in keys]
+    keep = in_use(leaving) if leaving else set()
+    for row in leaving:
+        if row.pk not in keep:
+            row.delete()
+            report.count(what, "deleted")
+    position = {key: n for n, key in enumerate(keys, 1)}
+    wanted = {row.pk: position[row.key] for row in rows if row.key in position}
+    retiring = [row for row in leaving if row.pk in keep]
+    for n, row in enumerate(retiring, len(keys) + 1):
+        wanted[row.pk] = n
+    _park_conflicts(queryset.filter(pk__in=wanted), "order", wanted)
+    for row in retiring:
+        queryset.filter(pk=row.pk).update(order=wanted[row.pk], retired=True)
+        if not row.retired:
+            report.count(what, "retired")
 
 
 def _import_taxonomy(data, report: ImportReport) -> Taxonomy:
@@ -357,12 +400,20 @@ def _block_ids(lesson: Lesson) -> set[str]:
 @transaction.atomic
 def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
     """Grade `choices` for `question` on the server and store the answer as graded."""
-    from lessons.grading import grade_choices
+    from lessons.grading import GradingError, grade_choices
 
-    correct = [c.pk for c in question.choices.all() if c.correct]
-    score = grade_choices(question.kind, [c.pk for c in choices], correct)
+    # Only active choices are options: a retired one is neither pickable nor counted as right.
+    active = [c for c in question.choices.all() if not c.retired]
+    if any(c.retired or c.question_id != question.pk for c in choices):
+        raise GradingError("That answer doesn't match this question.")
+    score = grade_choices(question.kind, [c.pk for c in choices], [c.pk for c in active if c.correct])
     answer = Answer.objects.create(
-        **learner.owner(), question=question, choice_ids=[c.pk for c in choices], score=score
+        **learner.owner(),
+        question=question,
+        choice_ids=[c.pk for c in choices],
+        score=score,
+        prompt_seen=question.prompt,
+        picked_seen=snapshot_picks(choices),
     )
     answer.picks.set(choices)  # the same picks as rows, for the reports
     stats.on_answer(learner, answer)
@@ -590,7 +641,7 @@ def course_data_from_database() -> CourseData:
                     q.kind,
                     q.prompt,
                     q.explanation,
-                    [ChoiceData(c.text, c.correct, c.feedback, c.key) for c in q.choices.all()],
+                    [ChoiceData(c.text, c.correct, c.feedback, c.key) for c in q.choices.all() if not c.retired],
                     q.section,
                     q.key,
                 )

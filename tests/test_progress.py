@@ -185,7 +185,7 @@ def test_exports_contain_the_learners_data(client):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == ["record", "item", "detail", "score", "when"]
     answers = [r for r in rows if r[0] == "answer"]
-    assert [r[1] for r in answers] == [f"{quiz.slug} Q1", f"{quiz.slug} Q2"]
+    assert [r[1] for r in answers] == [f"{quiz.slug} q1", f"{quiz.slug} q2"]
     assert [r[3] for r in answers] == ["1.000", "1.000"]
 
 

@@ -11,6 +11,8 @@ from .assessment import (
     Question,
     Quiz,
     Taxonomy,
+    answer_as_seen,
+    snapshot_picks,
 )
 from .course import Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
@@ -48,4 +50,6 @@ __all__ = [
     "Question",
     "Quiz",
     "Taxonomy",
+    "answer_as_seen",
+    "snapshot_picks",
 ]

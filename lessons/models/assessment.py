@@ -17,7 +17,8 @@ from lessons.markdown import render_inline_markdown, render_markdown
 class QuizQuerySet(models.QuerySet):
     def for_display(self) -> QuizQuerySet:
         """Quizzes with active questions and choices: three queries whatever their number."""
-        questions = Question.objects.active().prefetch_related("choices")
+        choices = Prefetch("choices", queryset=Choice.objects.active())
+        questions = Question.objects.active().prefetch_related(choices)
         return self.prefetch_related(Prefetch("questions", queryset=questions, to_attr="active_questions"))
 
 
@@ -95,6 +96,11 @@ class Question(models.Model):
         return self.kind == self.Kind.MULTIPLE
 
 
+class ChoiceQuerySet(models.QuerySet):
+    def active(self) -> ChoiceQuerySet:
+        return self.filter(retired=False)
+
+
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     key = models.SlugField(max_length=40, help_text="Stable identity in the question's file entry; never reused.")
@@ -104,6 +110,11 @@ class Choice(models.Model):
     correct = models.BooleanField(default=False)
     feedback = models.TextField(blank=True, help_text="Shown when a learner picks this choice.")
     feedback_html = models.TextField(editable=False, default="")
+    # A choice removed from the source but already picked is retired, not deleted: it is
+    # never shown or graded again, and the answers that picked it still resolve.
+    retired = models.BooleanField(default=False)
+
+    objects = ChoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["question", "order"]
@@ -256,13 +267,21 @@ class LearnerOwned(models.Model):
 
 
 class Answer(LearnerOwned):
-    """One submission to one question: the choices picked and the score as graded."""
+    """One submission to one question: the choices picked and the score as graded.
+
+    `prompt_seen` and `picked_seen` keep the texts the learner saw when grading happened,
+    so history reads the same after the question is reworded, reordered or retired.
+    """
 
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     choice_ids = models.JSONField(help_text="Ids of the choices picked, as submitted.")
     # The same picks as rows, so reports can count them in the database.
     picks = models.ManyToManyField(Choice, related_name="picked_in", blank=True)
     score = models.FloatField(help_text="0 to 1, as graded at the time.")
+    prompt_seen = models.TextField(blank=True, help_text="The question's prompt (Markdown) when it was answered.")
+    picked_seen = models.JSONField(
+        default=list, blank=True, help_text="[{id, key, text, correct}] of each choice picked, as graded."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -274,6 +293,28 @@ class Answer(LearnerOwned):
 
     def __str__(self) -> str:
         return f"{self.question} → {self.score:.2f}"
+
+    @property
+    def picked_texts(self) -> list[str]:
+        """The texts of the choices picked, as the learner saw them."""
+        return [pick["text"] for pick in self.picked_seen]
+
+    @property
+    def as_seen(self) -> dict:
+        return answer_as_seen(self.prompt_seen, self.picked_seen)
+
+
+def answer_as_seen(prompt: str, picked: list[dict]) -> dict:
+    """An answer for exports: the prompt and each pick (key, text, correct) as graded."""
+    return {
+        "prompt": prompt,
+        "picked": [{"key": p.get("key", ""), "text": p.get("text", ""), "correct": p.get("correct")} for p in picked],
+    }
+
+
+def snapshot_picks(choices) -> list[dict]:
+    """What `Answer.picked_seen` stores for `choices` (Choice rows or equivalents)."""
+    return [{"id": c.pk, "key": c.key, "text": c.text, "correct": bool(c.correct)} for c in choices]
 
 
 class ExerciseAttempt(LearnerOwned):

@@ -92,7 +92,8 @@ def export_json(request):
         "answers": [
             {
                 "quiz": a.question.quiz.slug,
-                "question": a.question.order,
+                "question": a.question.key,
+                **a.as_seen,
                 "choices": a.choice_ids,
                 "score": a.score,
                 "at": a.created_at.isoformat(),
@@ -125,8 +126,9 @@ def export_csv(request):
             state = "completed" if row.completed_at else "opened"
             yield ["lesson", row.lesson.slug, state, "", (row.completed_at or row.last_opened_at).isoformat()]
         for a in answers:
-            item = f"{a.question.quiz.slug} Q{a.question.order}"
-            yield ["answer", item, json.dumps(a.choice_ids), f"{a.score:.3f}", a.created_at.isoformat()]
+            item = f"{a.question.quiz.slug} {a.question.key}"
+            seen = json.dumps(a.as_seen, ensure_ascii=False)
+            yield ["answer", item, seen, f"{a.score:.3f}", a.created_at.isoformat()]
         for t in attempts:
             yield ["exercise", t.exercise.slug, json.dumps(t.answers), f"{t.score:.3f}", t.created_at.isoformat()]
 

@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from lessons import reports
 from lessons.csv_export import streamed_csv
-from lessons.models import Answer, Cohort, ExerciseAttempt, LessonProgress, Part, Quiz, Taxonomy
+from lessons.models import Answer, Cohort, ExerciseAttempt, LessonProgress, Part, Quiz, Taxonomy, answer_as_seen
 from lessons.permissions import instructor_required, staff_required
 
 User = get_user_model()
@@ -91,12 +91,7 @@ def report_learners(request):
 def report_learner(request, user_id):
     learner = get_object_or_404(User, pk=user_id)
     progress = LessonProgress.objects.filter(user=learner).select_related("lesson__part").order_by("first_opened_at")
-    answers = (
-        Answer.objects.filter(user=learner)
-        .select_related("question__quiz")
-        .prefetch_related("picks")
-        .order_by("created_at")
-    )
+    answers = Answer.objects.filter(user=learner).select_related("question__quiz").order_by("created_at")
     attempts = ExerciseAttempt.objects.filter(user=learner).select_related("exercise").order_by("created_at")
     context = {
         "learner": learner,
@@ -208,12 +203,19 @@ def report_attempts_csv(request):
             Answer.objects.filter(user__in=people)
             .filter(filters.in_window("created_at"))
             .values_list(
-                "user__username", "question__quiz__slug", "question__order", "choice_ids", "score", "created_at"
+                "user__username",
+                "question__quiz__slug",
+                "question__key",
+                "prompt_seen",
+                "picked_seen",
+                "score",
+                "created_at",
             )
             .order_by("id")
         )
-        for username, quiz, order, choices, score, when in answers.iterator(chunk_size=2000):
-            yield ["answer", username, f"{quiz} Q{order}", json.dumps(choices), f"{score:.3f}", when.isoformat()]
+        for username, quiz, key, prompt, picked, score, when in answers.iterator(chunk_size=2000):
+            seen = json.dumps(answer_as_seen(prompt, picked), ensure_ascii=False)
+            yield ["answer", username, f"{quiz} {key}", seen, f"{score:.3f}", when.isoformat()]
         attempts = (
             ExerciseAttempt.objects.filter(user__in=people)
             .filter(filters.in_window("created_at"))

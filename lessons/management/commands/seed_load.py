@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from lessons.actions import case_picks
 from lessons.grading import grade_case, grade_choices, mean
-from lessons.models import Answer, Cohort, Exercise, ExerciseAttempt, Lesson, LessonProgress, Quiz
+from lessons.models import Answer, Cohort, Exercise, ExerciseAttempt, Lesson, LessonProgress, Quiz, snapshot_picks
 from lessons.stats import rebuild_all
 
 PREFIX = "load-"
@@ -95,6 +95,8 @@ class Command(BaseCommand):
                                         question=question,
                                         choice_ids=[c.pk for c in pick],
                                         score=score,
+                                        prompt_seen=question.prompt,
+                                        picked_seen=snapshot_picks(pick),
                                         created_at=moment,
                                     )
                                 )

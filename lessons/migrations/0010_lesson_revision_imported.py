@@ -1,0 +1,23 @@
+"""Mark the revisions import_course wrote, so a re-import can tell studio work from its own."""
+
+from django.db import migrations, models
+
+IMPORT_NOTE = "Imported from the course files"
+
+
+def mark_imported(apps, schema_editor):
+    LessonRevision = apps.get_model("lessons", "LessonRevision")
+    LessonRevision.objects.filter(author__isnull=True, note=IMPORT_NOTE).update(imported=True)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lessons", "0009_keep_answers_as_graded")]
+
+    operations = [
+        migrations.AddField(
+            model_name="lessonrevision",
+            name="imported",
+            field=models.BooleanField(default=False),
+        ),
+        migrations.RunPython(mark_imported, migrations.RunPython.noop),
+    ]
