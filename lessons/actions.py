@@ -43,8 +43,11 @@ _PARKING_OFFSET = 10_000
 @dataclass
 class ImportReport:
     rerender: bool = False
+    overwrite_studio_edits: bool = False
     counts: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    # Lessons whose studio edits were kept instead of the file (or replaced, when told to).
+    conflicts: list[str] = field(default_factory=list)
 
     def count(self, what: str, status: str) -> None:
         self.counts[(what, status)] += 1
@@ -101,13 +104,15 @@ def _park_conflicts(queryset: models.QuerySet, field_name: str, wanted: dict[int
 
 
 @transaction.atomic
-def import_course(data: CourseData, *, rerender: bool = False) -> ImportReport:
+def import_course(data: CourseData, *, rerender: bool = False, overwrite_studio_edits: bool = False) -> ImportReport:
     """Create or update the whole course from `data`; all or nothing.
 
-    Raises CourseSourceError (after rolling back) if anything fails to render or refers to
-    something that does not exist.
+    A lesson whose newest revision is studio work (not text the files held) keeps its
+    studio text, title, summary and status, and the conflict is reported, unless
+    `overwrite_studio_edits`. Raises CourseSourceError (after rolling back) if anything
+    fails to render or refers to something that does not exist.
     """
-    report = ImportReport(rerender=rerender)
+    report = ImportReport(rerender=rerender, overwrite_studio_edits=overwrite_studio_edits)
     problems: list[str] = []
 
     def guarded(path, fn, *args):
@@ -153,6 +158,7 @@ def import_course(data: CourseData, *, rerender: bool = False) -> ImportReport:
     # Lessons: park orders that move, then upsert; lessons gone from the source become drafts.
     source_slugs = {lesson.slug for part in data.parts for lesson in part.lessons}
     existing = {lesson.slug: lesson for lesson in Lesson.objects.all()}
+    newest = _newest_revisions()
     for part_data in data.parts:
         part = parts.get(part_data.slug)
         if part is None:
@@ -171,20 +177,28 @@ def import_course(data: CourseData, *, rerender: bool = False) -> ImportReport:
             if ld.slug in existing and existing[ld.slug].part_id != part.pk:
                 # Moving to another part: park it so (part, order) stays unique.
                 Lesson.objects.filter(pk=existing[ld.slug].pk).update(order=ld.order + 2 * _PARKING_OFFSET)
-            values = {
-                "part": part,
-                "order": ld.order,
-                "title": ld.title,
-                "summary": ld.summary,
-                "source": ld.source,
-                "status": ld.status,
-            }
+            text = {"title": ld.title, "summary": ld.summary, "source": ld.source, "status": ld.status}
+            values = {"part": part, "order": ld.order, **text}
             lesson = existing.get(ld.slug)
-            if lesson is not None and lesson.source != ld.source:
+            studio = _studio_work(lesson, newest, text)
+            replace = False
+            if studio is not None:
+                if not overwrite_studio_edits:
+                    values = {"part": part, "order": ld.order}  # the file's place, the studio's text
+                    report.conflicts.append(_conflict_note(lesson, studio, kept=True))
+                else:
+                    values.update(draft_source="", version=lesson.version + 1)
+                    report.conflicts.append(_conflict_note(lesson, studio, kept=False))
+                    replace = True
+            elif lesson is not None and lesson.source != ld.source:
                 values["version"] = lesson.version + 1
             result = guarded(ld.path, _upsert, Lesson, {"slug": ld.slug}, values, report, "lesson")
-            if result and result[1] and (lesson is None or lesson.source != ld.source):
-                _add_revision(result[0], None, "Imported from the course files")
+            if (
+                result
+                and result[1]
+                and (replace or (studio is None and (lesson is None or lesson.source != ld.source)))
+            ):
+                _add_revision(result[0], None, "Imported from the course files", from_files=True)
     for orphan in Lesson.objects.exclude(slug__in=source_slugs).filter(status=Lesson.Status.PUBLISHED):
         Lesson.objects.filter(pk=orphan.pk).update(status=Lesson.Status.DRAFT)
         report.notes.append(f"lesson '{orphan.slug}' is no longer in the source: unpublished, kept as a draft")
@@ -204,6 +218,42 @@ def import_course(data: CourseData, *, rerender: bool = False) -> ImportReport:
     if problems:
         raise CourseSourceError(problems)
     return report
+
+
+def _newest_revisions() -> dict[int, LessonRevision]:
+    """Each lesson's newest revision, in one query."""
+    newest = LessonRevision.objects.filter(lesson=models.OuterRef("lesson")).order_by("-number").values("pk")[:1]
+    rows = LessonRevision.objects.filter(pk=models.Subquery(newest)).select_related("author")
+    return {revision.lesson_id: revision for revision in rows}
+
+
+def _studio_work(lesson: Lesson | None, newest: dict[int, LessonRevision], text: dict) -> LessonRevision | None:
+    """The studio revision that applying `text` (the file) would overwrite, or None.
+
+    Studio work is a newest revision the files never held. If the lesson already reads
+    as the file says (someone copied the studio text into the files), nothing conflicts,
+    and without pending studio edits that revision counts as held by the files from now on.
+    """
+    revision = newest.get(lesson.pk) if lesson is not None else None
+    if revision is None or revision.from_files:
+        return None
+    if all(getattr(lesson, key) == value for key, value in text.items()):
+        if not lesson.draft_source:
+            LessonRevision.objects.filter(pk=revision.pk).update(from_files=True)
+        return None
+    return revision
+
+
+def _conflict_note(lesson: Lesson, revision: LessonRevision, *, kept: bool) -> str:
+    who = revision.author.get_username() if revision.author else "someone"
+    when = timezone.localtime(revision.created_at).strftime("%Y-%m-%d %H:%M")
+    edited = (
+        f"lesson '{lesson.slug}' was edited in the studio after the last import "
+        f"(revision {revision.number}, {who}, {when})"
+    )
+    if kept:
+        return f"{edited}: kept the studio version, the file was not applied (--overwrite-studio-edits replaces it)"
+    return f"{edited}: replaced by the file (--overwrite-studio-edits)"
 
 
 def _where(path) -> str:
@@ -527,7 +577,7 @@ class EditConflict(Exception):
         self.current = current
 
 
-def _add_revision(lesson: Lesson, author, note: str) -> LessonRevision:
+def _add_revision(lesson: Lesson, author, note: str, *, from_files: bool = False) -> LessonRevision:
     return LessonRevision.objects.create(
         lesson=lesson,
         number=lesson.version,
@@ -535,6 +585,7 @@ def _add_revision(lesson: Lesson, author, note: str) -> LessonRevision:
         source=lesson.working_source,
         author=author if getattr(author, "is_authenticated", False) else None,
         note=note[:200],
+        from_files=from_files,
     )
 
 

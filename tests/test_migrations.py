@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("lessons", "0008_question_choice_keys")]
-AFTER = [("lessons", "0010_lesson_revision_imported")]
+AFTER = [("lessons", "0010_lesson_revision_from_files")]
 
 
 def migrate(target):
@@ -61,4 +61,4 @@ def test_existing_answers_get_the_texts_they_were_graded_on(old_apps):
     assert new_apps.get_model("lessons", "Answer").picks.through.objects.count() == 2
     assert not new_apps.get_model("lessons", "Choice").objects.filter(retired=True).exists()
     revisions = new_apps.get_model("lessons", "LessonRevision").objects.order_by("number")
-    assert [r.imported for r in revisions] == [True, False]
+    assert [r.from_files for r in revisions] == [True, False]

@@ -159,9 +159,9 @@ class LessonRevision(models.Model):
     source = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=200, blank=True)
-    # Written by import_course from the course files (not by someone in the studio): the
-    # import keeps studio work newer than its own last revision unless told to overwrite it.
-    imported = models.BooleanField(default=False)
+    # The course files held this text (import_course wrote it, or found the files already
+    # agreeing). A newer revision without it is studio work, which the import keeps.
+    from_files = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

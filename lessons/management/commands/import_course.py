@@ -19,12 +19,20 @@ class Command(BaseCommand):
             action="store_true",
             help="Save every row again so stored HTML is recomputed (after upgrading the Markdown pipeline).",
         )
+        parser.add_argument(
+            "--overwrite-studio-edits",
+            action="store_true",
+            help="Replace lessons edited in the studio since the last import with the files' text "
+            "(by default the studio version is kept and the conflict reported).",
+        )
 
-    def handle(self, *args, path, rerender=False, **options):
+    def handle(self, *args, path, rerender=False, overwrite_studio_edits=False, **options):
         try:
-            report = import_course(read_course(path), rerender=rerender)
+            report = import_course(read_course(path), rerender=rerender, overwrite_studio_edits=overwrite_studio_edits)
         except CourseSourceError as exc:
             message = "\n".join(f"  {p}" for p in exc.problems)
             raise CommandError(f"The course was not imported; nothing was changed.\n{message}") from exc
         self.stdout.write(report.summary())
+        for conflict in report.conflicts:
+            self.stdout.write(self.style.WARNING(conflict))
         self.stdout.write(self.style.SUCCESS("Course imported." if report.changed else "Course already up to date."))

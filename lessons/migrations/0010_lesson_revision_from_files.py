@@ -1,13 +1,13 @@
-"""Mark the revisions import_course wrote, so a re-import can tell studio work from its own."""
+"""Mark the revisions whose text the course files held, so a re-import can tell studio work from its own."""
 
 from django.db import migrations, models
 
 IMPORT_NOTE = "Imported from the course files"
 
 
-def mark_imported(apps, schema_editor):
+def mark_from_files(apps, schema_editor):
     LessonRevision = apps.get_model("lessons", "LessonRevision")
-    LessonRevision.objects.filter(author__isnull=True, note=IMPORT_NOTE).update(imported=True)
+    LessonRevision.objects.filter(author__isnull=True, note=IMPORT_NOTE).update(from_files=True)
 
 
 class Migration(migrations.Migration):
@@ -16,8 +16,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="lessonrevision",
-            name="imported",
+            name="from_files",
             field=models.BooleanField(default=False),
         ),
-        migrations.RunPython(mark_imported, migrations.RunPython.noop),
+        migrations.RunPython(mark_from_files, migrations.RunPython.noop),
     ]
