@@ -58,7 +58,7 @@ class LessonAdmin(admin.ModelAdmin):
 
 @admin.register(LessonRevision)
 class LessonRevisionAdmin(admin.ModelAdmin):
-    list_display = ["lesson", "number", "author", "note", "created_at"]
+    list_display = ["lesson", "number", "author", "from_files", "note", "created_at"]
     list_filter = ["lesson__part", "created_at"]
     search_fields = ["lesson__title", "note", "source"]
     list_select_related = ["lesson", "author"]
@@ -67,12 +67,12 @@ class LessonRevisionAdmin(admin.ModelAdmin):
 class ChoiceInline(admin.TabularInline):
     model = Choice
     extra = 0
-    fields = ["order", "text", "correct", "feedback"]
+    fields = ["order", "key", "text", "correct", "feedback", "retired"]
 
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "quiz", "order", "kind", "retired"]
+    list_display = ["__str__", "quiz", "key", "order", "kind", "retired"]
     list_filter = ["kind", "retired", "quiz"]
     search_fields = ["prompt", "explanation", "quiz__slug"]
     inlines = [ChoiceInline]
@@ -87,8 +87,8 @@ class QuizAdmin(admin.ModelAdmin):
 
 @admin.register(Choice)
 class ChoiceAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "question", "order", "correct"]
-    list_filter = ["correct", "question__quiz"]
+    list_display = ["__str__", "question", "key", "order", "correct", "retired"]
+    list_filter = ["correct", "retired", "question__quiz"]
     search_fields = ["text", "feedback"]
 
 
@@ -133,7 +133,7 @@ class AnswerAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "session_key"]
     list_select_related = ["question__quiz", "user"]
     raw_id_fields = ["user", "question"]
-    readonly_fields = ["choice_ids", "score"]
+    readonly_fields = ["choice_ids", "picks", "score", "prompt_seen", "picked_seen"]
 
 
 @admin.register(ExerciseAttempt)

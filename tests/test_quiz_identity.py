@@ -172,6 +172,8 @@ def test_studio_edits_keep_every_answer(db, tree, edit):
     assert list(Question.objects.active().values_list("key", flat=True)) == expected_keys
     retired = set(Question.objects.filter(retired=True).values_list("key", flat=True))
     assert retired == ({"q2"} if edit == "delete-middle" else set())
+    page = instructor.get(url).content.decode()
+    assert ("Retired question (key q2, never reuse it): 2 attempts" in page) == (edit == "delete-middle")
 
 
 def test_swapped_choices_do_not_make_a_wrong_answer_look_right(db, tree):

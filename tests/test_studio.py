@@ -229,7 +229,7 @@ def test_quiz_editor_validates_like_the_import_and_keeps_recorded_scores(instruc
     Answer.objects.create(user=make_user("l1"), question=question, choice_ids=[1], score=1.0)
     url = reverse("lessons:studio_assessment_edit", args=["quiz", quiz.slug])
     page = instructor.get(url).content.decode()
-    assert "Question 1: 1 attempt" in page
+    assert "Question 1 (key q1): 1 attempt" in page
     text = re.search(r'<textarea id="id_text"[^>]*>(.*?)</textarea>', page, re.S).group(1)
     import html as html_lib
 

@@ -375,9 +375,17 @@ def _as_text(kind: str, obj) -> str:
 
 def _attempt_counts(kind: str, obj) -> list[tuple[str, int]]:
     if kind == "quiz":
-        rows = Answer.objects.filter(question__quiz=obj, question__retired=False).values("question__order")
-        counts = rows.annotate(n=Count("id")).order_by("question__order")
-        return [(f"Question {r['question__order']}", r["n"]) for r in counts]
+        rows = Answer.objects.filter(question__quiz=obj).values("question__order", "question__key", "question__retired")
+        counts = rows.annotate(n=Count("id")).order_by("question__retired", "question__order")
+        return [
+            (
+                f"Retired question (key {r['question__key']}, never reuse it)"
+                if r["question__retired"]
+                else f"Question {r['question__order']} (key {r['question__key']})",
+                r["n"],
+            )
+            for r in counts
+        ]
     if kind == "exercise":
         return [("Checks of this exercise", ExerciseAttempt.objects.filter(exercise=obj).count())]
     return []
