@@ -43,11 +43,11 @@ _PARKING_OFFSET = 10_000
 @dataclass
 class ImportReport:
     rerender: bool = False
-    overwrite_studio_edits: bool = False
     counts: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
-    # Lessons whose studio edits were kept instead of the file (or replaced, when told to).
+    # One line per lesson whose studio edits were kept instead of the file (or replaced, when told to).
     conflicts: list[str] = field(default_factory=list)
+    kept_studio: list[str] = field(default_factory=list)  # slugs of the lessons kept
 
     def count(self, what: str, status: str) -> None:
         self.counts[(what, status)] += 1
@@ -112,7 +112,7 @@ def import_course(data: CourseData, *, rerender: bool = False, overwrite_studio_
     `overwrite_studio_edits`. Raises CourseSourceError (after rolling back) if anything
     fails to render or refers to something that does not exist.
     """
-    report = ImportReport(rerender=rerender, overwrite_studio_edits=overwrite_studio_edits)
+    report = ImportReport(rerender=rerender)
     problems: list[str] = []
 
     def guarded(path, fn, *args):
@@ -186,6 +186,7 @@ def import_course(data: CourseData, *, rerender: bool = False, overwrite_studio_
                 if not overwrite_studio_edits:
                     values = {"part": part, "order": ld.order}  # the file's place, the studio's text
                     report.conflicts.append(_conflict_note(lesson, studio, kept=True))
+                    report.kept_studio.append(lesson.slug)
                 else:
                     values.update(draft_source="", version=lesson.version + 1)
                     report.conflicts.append(_conflict_note(lesson, studio, kept=False))

@@ -51,6 +51,7 @@ def test_a_studio_edit_is_kept_and_the_conflict_reported(db, tree):
     assert lesson.version == version and lesson.revisions.count() == 2
     assert "lesson 'l' was edited in the studio after the last import (revision 2, editor" in output
     assert "kept the studio version" in output and "--overwrite-studio-edits" in output
+    assert "1 lesson kept as edited in the studio" in output
     # and again on the next run (make run): never silent, still kept
     assert "kept the studio version" in run_import(tree)
     assert "Written in the studio." in Lesson.objects.get().source

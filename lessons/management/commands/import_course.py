@@ -35,4 +35,8 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         for conflict in report.conflicts:
             self.stdout.write(self.style.WARNING(conflict))
-        self.stdout.write(self.style.SUCCESS("Course imported." if report.changed else "Course already up to date."))
+        done = "Course imported." if report.changed else "Course already up to date."
+        kept = len(report.kept_studio)
+        if kept:
+            done += f" {kept} lesson{'s' if kept > 1 else ''} kept as edited in the studio (listed above)."
+        self.stdout.write(self.style.SUCCESS(done))
