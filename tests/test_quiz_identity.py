@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from lessons.actions import record_answer
+from lessons.grading import GradingError
 from lessons.learners import Learner
-from lessons.models import Answer, Choice, Question, Quiz
+from lessons.models import Answer, Choice, Question, Quiz, answer_as_seen, snapshot_picks
 
 from .factories import make_user
 
@@ -28,9 +29,9 @@ BASE = [
 
 def quiz_toml(questions) -> str:
     out = ['title = "Check"\npass_mark = 70\n']
-    for key, prompt, choices in questions:
+    for key, prompt, choices, *kind in questions:
         out.append(
-            f'\n[[questions]]\nkey = "{key}"\nkind = "single"\nprompt = "{prompt}"\n'
+            f'\n[[questions]]\nkey = "{key}"\nkind = "{kind[0] if kind else "single"}"\nprompt = "{prompt}"\n'
             f'explanation = "Why {key}."\nsection = "l#intro"\n'
         )
         for ckey, text, correct in choices:
@@ -284,3 +285,45 @@ def test_the_grader_ignores_retired_choices(db, tree, client):
     count = Answer.objects.count()
     response = client.post(url, {"choice": choice_token(retired.pk)})
     assert response.status_code == 400 and Answer.objects.count() == count
+
+
+def test_a_retired_correct_choice_no_longer_counts_as_right(db, tree):
+    several = (
+        "q1",
+        "Pick all right?",
+        [("a", "Right A", True), ("b", "Right B", True), ("c", "Wrong", False)],
+        "multiple",
+    )
+    write_quiz(tree, [several])
+    run_import(tree)
+    user = make_user()
+    pick(user, "q1", "b")  # b is picked, so removing it retires it
+    write_quiz(
+        tree, [("q1", "Pick all right?", [several[2][0], ("c", "Wrong", False), ("d", "Right D", True)], "multiple")]
+    )
+    run_import(tree)
+    question = Question.objects.get(key="q1")
+    retired = question.choices.get(key="b")
+    assert retired.retired
+    learner = Learner(user.pk, "")
+    both = [question.choices.get(key="a"), question.choices.get(key="d")]
+    assert record_answer(learner, question, both).score == 1.0  # not 2/3: b is no longer an option
+    with pytest.raises(GradingError):
+        record_answer(learner, question, [retired])
+    assert Answer.objects.count() == 2
+
+
+def test_snapshots_are_plain_values():
+    class Row:
+        def __init__(self, pk, key, text, correct):
+            self.pk, self.key, self.text, self.correct = pk, key, text, correct
+
+    picked = snapshot_picks([Row(7, "b", "Text *b*", 0)])
+    assert picked == [{"id": 7, "key": "b", "text": "Text *b*", "correct": False}]
+    assert answer_as_seen("Prompt?", picked) == {
+        "prompt": "Prompt?",
+        "picked": [{"key": "b", "text": "Text *b*", "correct": False}],
+    }
+    # a backfilled pick whose choice was gone before the snapshot existed
+    gone = {"id": 9, "key": "", "text": "", "correct": None}
+    assert answer_as_seen("P", [gone])["picked"] == [{"key": "", "text": "", "correct": None}]
