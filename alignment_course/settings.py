@@ -135,10 +135,14 @@ LOGIN_REDIRECT_URL = "lessons:outline"
 LOGOUT_REDIRECT_URL = "lessons:outline"
 
 # django-axes: five failures for one username from one IP lock that pair out for
-# fifteen minutes. The lockout page says the same thing whether or not the account exists.
+# fifteen minutes, and twenty failures from one IP over any usernames lock the address
+# (lessons.throttle.PairAndAddressHandler). The lockout page says the same thing whether
+# or not the account exists.
 AXES_FAILURE_LIMIT = 5
+AXES_IP_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "lessons.throttle.PairAndAddressHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -6,6 +6,7 @@ the studio or the course files, which validate and render it.
 
 from django.contrib import admin
 
+from lessons.forms import LengthCheckedAdminAuthenticationForm
 from lessons.models import (
     Answer,
     Case,
@@ -31,6 +32,9 @@ from lessons.models import (
     Quiz,
     Taxonomy,
 )
+
+# Overlong usernames are a form error, not a 500 in django-axes (see lessons.forms).
+admin.site.login_form = LengthCheckedAdminAuthenticationForm
 
 
 @admin.register(Course)

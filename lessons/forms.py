@@ -10,6 +10,9 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 
 class BadSubmission(ValueError):
@@ -66,3 +69,26 @@ def picked_categories(exercise, cases, data) -> dict[str, list[str]]:
     if missing:
         raise IncompleteExercise(f"Choose a category for every case. Still open: {'; '.join(missing)}.", picks)
     return picks
+
+
+def _validate_username_length(form) -> None:
+    field = form.fields["username"]
+    field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LengthCheckedAuthenticationForm(AuthenticationForm):
+    """Django's log-in form sets the username's max_length after the field is built, so the
+    length is never validated: an overlong name reached authentication and django-axes'
+    255-character columns (a 500 on PostgreSQL). Here it is refused as a form error first."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        _validate_username_length(self)
+
+
+class LengthCheckedAdminAuthenticationForm(AdminAuthenticationForm):
+    """The same length check for /admin/login/."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        _validate_username_length(self)

@@ -80,3 +80,40 @@ def test_seed_demo_refuses_in_production_without_force(settings):
     with pytest.raises(CommandError, match="Refusing"):
         call_command("seed_demo")
     call_command("seed_demo", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.mark.parametrize("url", [reverse("login"), reverse("admin:login")])
+def test_an_overlong_username_is_a_form_error_before_authentication(client, url):
+    """A 300-character name used to reach django-axes' 255-character columns: a 500 on PostgreSQL."""
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    response = client.post(url, {"username": "a" * 300, "password": "wrong-password-123"})
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
+    assert not AccessFailureLog.objects.exists()
+
+
+def test_many_usernames_from_one_address_lock_the_address(client):
+    """Four failures each over many usernames stay under the pair limit; the address is locked."""
+    make_user("learner")
+    for number in range(4):
+        response = failed_logins(client, f"guess-{number}", 4)
+        assert response.status_code == 200
+    assert failed_logins(client, "guess-4", 4).status_code == 429  # the twentieth failure
+    response = client.post(reverse("login"), {"username": "learner", "password": PASSWORD})
+    assert response.status_code == 429
+    # Another address is not affected.
+    other = client.post(reverse("login"), {"username": "learner", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 302
+
+
+def test_logging_in_does_not_clear_the_address_failures_against_other_accounts(client):
+    make_user("learner")
+    make_user("mallory")
+    for number in range(4):
+        failed_logins(client, f"guess-{number}", 4)
+    client.post(reverse("login"), {"username": "mallory", "password": PASSWORD})
+    client.logout()
+    response = failed_logins(client, "guess-9", 4)
+    assert response.status_code == 429

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from lessons.actions import merge_guest_progress
 from lessons.csv_export import streamed_csv
+from lessons.forms import LengthCheckedAuthenticationForm
 from lessons.learners import GUEST_KEY, Learner
 from lessons.models import Answer, ExerciseAttempt, LessonProgress
 from lessons.progress import STATUS_LABELS, course_progress, dashboard
@@ -50,6 +51,7 @@ def signup(request):
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+    authentication_form = LengthCheckedAuthenticationForm
 
     def form_valid(self, form):
         response = super().form_valid(form)
