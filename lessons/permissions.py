@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.views.decorators.cache import cache_control
 
 INSTRUCTORS_GROUP = "Instructors"
 
@@ -38,3 +39,7 @@ def _require(allowed, message: str):
 
 instructor_required = _require(is_instructor, "Instructors only.")
 staff_required = _require(lambda user: user.is_staff, "Administrators only.")
+
+
+# Pages and files about individual learners: never kept by a browser or a shared cache.
+private_no_store = cache_control(private=True, no_store=True)

@@ -18,6 +18,7 @@ from lessons.csv_export import streamed_csv
 from lessons.forms import LengthCheckedAuthenticationForm
 from lessons.learners import GUEST_KEY, Learner
 from lessons.models import Answer, ExerciseAttempt, LessonProgress
+from lessons.permissions import private_no_store
 from lessons.progress import STATUS_LABELS, course_progress, dashboard
 
 
@@ -59,6 +60,7 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+@private_no_store
 @require_GET
 @login_not_required
 def dashboard_view(request):
@@ -76,6 +78,7 @@ def _export_rows(learner):
     return progress, answers, attempts
 
 
+@private_no_store
 @require_GET
 def export_json(request):
     progress, answers, attempts = _export_rows(Learner.from_request(request))
@@ -118,6 +121,7 @@ def export_json(request):
     return response
 
 
+@private_no_store
 @require_GET
 def export_csv(request):
     progress, answers, attempts = _export_rows(Learner.from_request(request))
@@ -137,6 +141,7 @@ def export_csv(request):
     return streamed_csv(rows(), "alignment-course-my-data.csv")
 
 
+@private_no_store
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
     """Delete the account and all its progress and attempts, after typing the username."""

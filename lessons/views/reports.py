@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from lessons import reports
 from lessons.csv_export import streamed_csv
 from lessons.models import Answer, Cohort, ExerciseAttempt, LessonProgress, Part, Quiz, Taxonomy, answer_as_seen
-from lessons.permissions import instructor_required, staff_required
+from lessons.permissions import instructor_required, private_no_store, staff_required
 
 User = get_user_model()
 PAGE_SIZE = 50
@@ -59,6 +59,7 @@ def _render(request, template, context, fragment):
     return render(request, template, context, status=status)
 
 
+@private_no_store
 @require_GET
 @vary_on_headers("HX-Request")
 @staff_required
@@ -70,6 +71,7 @@ def report_overview(request):
     return _render(request, "lessons/reports/overview.html", context, "results")
 
 
+@private_no_store
 @require_GET
 @vary_on_headers("HX-Request")
 @staff_required
@@ -86,6 +88,7 @@ def report_learners(request):
     return _render(request, "lessons/reports/learners.html", context, "results")
 
 
+@private_no_store
 @require_GET
 @staff_required
 def report_learner(request, user_id):
@@ -103,6 +106,7 @@ def report_learner(request, user_id):
     return render(request, "lessons/reports/learner.html", context)
 
 
+@private_no_store
 @require_GET
 @instructor_required
 def report_quiz_list(request):
@@ -116,6 +120,7 @@ def report_quiz_list(request):
     )
 
 
+@private_no_store
 @require_GET
 @vary_on_headers("HX-Request")
 @instructor_required
@@ -128,6 +133,7 @@ def report_quiz(request, quiz_slug):
     return _render(request, "lessons/reports/quiz.html", context, "results")
 
 
+@private_no_store
 @require_GET
 @vary_on_headers("HX-Request")
 @instructor_required
@@ -140,6 +146,7 @@ def report_taxonomy(request, taxonomy_slug):
     return _render(request, "lessons/reports/taxonomy.html", context, "results")
 
 
+@private_no_store
 @require_GET
 @staff_required
 def report_attention(request):
@@ -156,6 +163,7 @@ def report_attention(request):
 # -- CSV, streamed -----------------------------------------------------------------------
 
 
+@private_no_store
 @require_GET
 @staff_required
 def report_learners_csv(request):
@@ -189,6 +197,7 @@ def report_learners_csv(request):
     return streamed_csv(rows(), "learners.csv")
 
 
+@private_no_store
 @require_GET
 @staff_required
 def report_attempts_csv(request):
@@ -238,6 +247,7 @@ class CohortForm(forms.ModelForm):
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
 
 
+@private_no_store
 @require_http_methods(["GET", "POST"])
 @staff_required
 def report_cohorts(request):
@@ -255,6 +265,7 @@ def report_cohorts(request):
     )
 
 
+@private_no_store
 @require_http_methods(["GET", "POST"])
 @staff_required
 def report_cohort(request, cohort_id):
@@ -281,6 +292,7 @@ def report_cohort(request, cohort_id):
     )
 
 
+@private_no_store
 @require_POST
 @staff_required
 def report_cohort_remove(request, cohort_id, user_id):
