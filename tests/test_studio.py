@@ -304,3 +304,17 @@ def test_reimport_after_studio_edits_keeps_learner_progress(instructor, course):
     call_command("import_course", stdout=io.StringIO())
     assert LessonProgress.objects.count() == 1
     assert Quiz.objects.exists() and Part.objects.count() == 5
+
+
+@pytest.mark.parametrize("version", ["", None])
+def test_an_edit_without_a_version_is_a_conflict_not_an_overwrite(instructor, version):
+    lesson = make_lesson(source="## A\n\nTheirs.\n")
+    url = reverse("lessons:studio_lesson_edit", args=[lesson.pk])
+    data = edit_data(lesson, source="## A\n\nMine.\n", version=version)
+    if version is None:
+        del data["version"]
+    response = instructor.post(url, data)
+    assert response.status_code == 409
+    assert "Someone else saved this lesson" in response.content.decode()
+    lesson.refresh_from_db()
+    assert lesson.working_source == "## A\n\nTheirs.\n" and lesson.version == 1

@@ -215,6 +215,9 @@ def studio_lesson_edit(request, lesson_id=None, part_id=None):
     action = request.POST.get("action", "save")
     publish = {"publish": True, "unpublish": False}.get(action)
     data = form.cleaned_data
+    # An edit that does not say which version it started from is a conflict, never a
+    # silent overwrite (versions start at 1, so 0 matches nothing).
+    expected_version = data["version"] if data["version"] is not None or not lesson.pk else 0
     try:
         lesson = save_lesson(
             lesson,
@@ -224,7 +227,7 @@ def studio_lesson_edit(request, lesson_id=None, part_id=None):
             source=data["source"],
             author=request.user,
             note=data["note"],
-            expected_version=data["version"],
+            expected_version=expected_version,
             publish=publish,
         )
     except EditConflict as conflict:
