@@ -3,6 +3,7 @@ content statistics (item analysis, confusion matrix). Every figure comes from
 lessons.reports, aggregated in the database."""
 
 import json
+from datetime import date
 
 from django import forms
 from django.contrib import messages
@@ -20,6 +21,7 @@ from lessons.permissions import instructor_required, private_no_store, staff_req
 
 User = get_user_model()
 PAGE_SIZE = 50
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2199, 12, 31)
 
 
 class FilterForm(forms.Form):
@@ -30,6 +32,12 @@ class FilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day and not (EARLIEST_DAY <= day <= LATEST_DAY):
+                # A day past 9999-12-30 cannot be turned into the end of a window at all.
+                self.add_error(name, f"Give a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}.")
+                data.pop(name, None)
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("“From” must be on or before “To”.")
         return data
