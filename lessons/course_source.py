@@ -163,6 +163,38 @@ def split_blocks(source: str) -> list[tuple[str, str]]:
     return blocks
 
 
+class UnsafeTOML(ValueError):
+    """TOML that parses, or would, but that nothing after the parser can take."""
+
+
+def _walk_strings(value):
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def load_toml_text(text: str) -> dict:
+    """tomllib.loads, refusing what tomllib accepts but the rest cannot: nesting deep enough
+    to exhaust the stack, and NUL characters (PostgreSQL text cannot store them).
+
+    Raises tomllib.TOMLDecodeError or UnsafeTOML (both ValueErrors) with a readable message.
+    """
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise UnsafeTOML("invalid TOML: arrays or tables are nested too deeply") from None
+    if any("\x00" in string for string in _walk_strings(data)):
+        raise UnsafeTOML("a value contains a NUL character (\\u0000), which cannot be stored")
+    return data
+
+
 def parse_front_matter(text: str) -> tuple[dict, str]:
     """Split `+++`-delimited TOML front matter from a Markdown body."""
     lines = text.splitlines(keepends=True)
@@ -170,8 +202,11 @@ def parse_front_matter(text: str) -> tuple[dict, str]:
         raise ValueError("must start with a '+++' line opening the TOML front matter")
     for index in range(1, len(lines)):
         if lines[index].strip() == FRONT_MATTER:
-            meta = tomllib.loads("".join(lines[1:index]))
-            return meta, "".join(lines[index + 1 :]).lstrip("\n")
+            meta = load_toml_text("".join(lines[1:index]))
+            body = "".join(lines[index + 1 :]).lstrip("\n")
+            if "\x00" in body:
+                raise UnsafeTOML("the text contains a NUL character, which cannot be stored")
+            return meta, body
     raise ValueError("front matter is not closed by a second '+++' line")
 
 
@@ -191,8 +226,9 @@ class _Reader:
 
     def load_toml(self, path: Path) -> dict | None:
         try:
-            with path.open("rb") as handle:
-                return tomllib.load(handle)
+            return load_toml_text(path.read_text(encoding="utf-8"))
+        except UnsafeTOML as exc:
+            self.problem(path, str(exc))
         except tomllib.TOMLDecodeError as exc:
             self.problem(path, f"invalid TOML: {exc}")
         except (OSError, UnicodeDecodeError) as exc:
@@ -550,7 +586,9 @@ def parse_single(kind: str, slug: str, text: str) -> tuple[object | None, list[s
     reader = _Reader(Path("."))
     path = Path(f"{slug}.toml")
     try:
-        data = tomllib.loads(text)
+        data = load_toml_text(text)
+    except UnsafeTOML as exc:
+        return None, [str(exc)]
     except tomllib.TOMLDecodeError as exc:
         return None, [f"invalid TOML: {exc}"]
     parsed = getattr(reader, f"{kind}_from_data")(path, data)

@@ -1,11 +1,16 @@
 """Issue 11's probe findings, each reproduced: headers, throttles, limits and refusals."""
 
+import shutil
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from lessons.models import Cohort
+from lessons.models import Cohort, Lesson, Quiz, Taxonomy
 
+from .conftest import COURSE_DIR
 from .factories import make_exercise, make_quiz, make_user
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +69,69 @@ def test_out_of_range_dates_are_a_400_on_every_filtered_page_and_export(dates):
         response = staff.get(url, dates)
         assert response.status_code == 400, url
         assert "Give a date between" in response.content.decode() or url.endswith(".csv"), url
+
+
+# -- 500s found by the probe (issue 11, item 6) ------------------------------------------
+
+DEEP_TOML = "title = " + "[" * 3000 + "]" * 3000 + "\n"
+
+
+@pytest.fixture
+def instructor():
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user("teacher", instructor=True))
+    return client
+
+
+def test_preview_with_a_non_numeric_lesson_id_still_previews(instructor):
+    data = {"source": "## A\n\nText.\n", "lesson_id": "x"}
+    response = instructor.post(reverse("lessons:studio_lesson_preview"), data)
+    assert response.status_code == 200 and "Text." in response.content.decode()
+
+
+@pytest.mark.parametrize("kind", ["quiz", "taxonomy", "exercise"])
+def test_deeply_nested_toml_in_an_editor_is_a_problem_not_a_500(instructor, kind):
+    url = reverse("lessons:studio_assessment_create", args=[kind])
+    response = instructor.post(url, {"slug": "deep", "text": DEEP_TOML})
+    assert response.status_code == 400 and "nested too deeply" in response.content.decode()
+    assert not Quiz.objects.filter(slug="deep").exists() and not Taxonomy.objects.filter(slug="deep").exists()
+
+
+def test_a_nul_escape_in_toml_is_refused_before_the_database(instructor):
+    quiz = make_quiz("q")
+    url = reverse("lessons:studio_assessment_edit", args=["quiz", quiz.slug])
+    text = 'title = "Bad\\u0000title"\n[[questions]]\nkey = "q1"\nprompt = "P?"\nexplanation = "E."\n'
+    response = instructor.post(url, {"text": text})
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+    assert Quiz.objects.get(slug="q").title == "Quiz q"
+
+
+def test_nul_characters_in_a_query_or_form_are_a_400():
+    staff = Client(raise_request_exception=False)
+    staff.force_login(make_user("boss", staff=True))
+    cohort = Cohort.objects.create(name="C1")
+    make_user("someone")
+    assert staff.get(reverse("lessons:studio_outline"), {"q": "\x00"}).status_code == 400
+    response = staff.post(reverse("lessons:report_cohort", args=[cohort.pk]), {"usernames": "someone\nbad\x00name"})
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+    assert not cohort.members.exists()
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        ("quizzes/bad.toml", DEEP_TOML, "nested too deeply"),
+        ("quizzes/bad.toml", 'title = "a\\u0000b"\n', "NUL character"),
+        ("99-bad.md", '+++\ntitle = "a\\u0000b"\nslug = "bad"\n+++\n\n## A\n\nText.\n', "NUL character"),
+        ("99-bad.md", '+++\ntitle = "Bad"\nslug = "bad"\n+++\n\n## A\n\nNUL \x00 here.\n', "NUL character"),
+    ],
+)
+def test_the_import_names_the_file_and_problem_for_nul_and_deep_toml(tmp_path, file, text, message):
+    target = tmp_path / "course"
+    shutil.copytree(COURSE_DIR, target)
+    path = target / "01-understanding-ai-alignment" / file
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("import_course", str(target), stdout=StringIO())
+    assert path.name in str(error.value) and message in str(error.value)
+    assert not Lesson.objects.exists()

@@ -274,7 +274,9 @@ def studio_lesson_preview(request):
             blocks.append({"type": "exercise", "state": exercise_map[block["slug"]]})
         elif block["type"] == "html":
             blocks.append(block)
-    preview_lesson = Lesson.objects.select_related("part").filter(pk=request.POST.get("lesson_id") or None).first()
+    lesson_id = request.POST.get("lesson_id", "")
+    lesson_id = int(lesson_id) if re.fullmatch(r"[0-9]{1,18}", lesson_id) else None
+    preview_lesson = Lesson.objects.select_related("part").filter(pk=lesson_id).first() if lesson_id else None
     # Inert forms still need URLs to render: a stand-in lesson gives them harmless ones.
     stand_in = Lesson(slug="preview", part=Part(slug="preview"))
     context = {"blocks": blocks, "problems": problems, "lesson": preview_lesson or stand_in}

@@ -1,0 +1,19 @@
+"""Request checks that apply to every URL."""
+
+from django.shortcuts import render
+
+
+class RefuseNulCharactersMiddleware:
+    """A NUL character is never valid in a query or form value, and PostgreSQL text cannot
+    hold one (a search or a lookup with it was a 500 there): refuse it with a 400 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for data in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    message = "The request contains a NUL character, so nothing was read or saved."
+                    return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)
