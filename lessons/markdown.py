@@ -17,6 +17,7 @@ import html
 import multiprocessing
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import markdown
@@ -100,8 +101,20 @@ _SAFE_CODE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
 _ALIGN = {"left", "right", "center"}
 
 
+# Characters that render as nothing but are not Unicode format characters.
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+
+
+def has_hidden_characters(url: str) -> bool:
+    """Whether `url` holds a control, format (zero-width, soft hyphen, bidi), separator or
+    blank character: such a URL hides what it is (``java\u200bscript:``), so it is refused."""
+    return any(unicodedata.category(ch)[0] in "CZ" or ch in _BLANK_LETTERS for ch in url)
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     """Second pass after nh3's allowlist: values that are allowed but must be well-formed."""
+    if attribute in {"href", "src"} and has_hidden_characters(value):
+        return None
     if attribute == "id":
         return value if _SAFE_ID.match(value) else None
     if tag == "code" and attribute == "class":

@@ -165,3 +165,15 @@ def test_large_ordinary_source_renders_through_the_time_limited_path():
     source = "## Section\n\n" + ("A sentence of ordinary prose. " * 40 + "\n\n") * 60
     html = render_markdown(source)
     assert html.startswith('<h2 id="section">') and html.count("<p>") == 60
+
+
+@pytest.mark.parametrize(
+    "hidden", ["\u200b", "\u00ad", "&shy;", "&#x200b;", "\u202e", "\u2060", "\ufeff", "\u0001", "\u3164", "\u00a0"]
+)
+def test_no_url_with_a_control_or_invisible_character_survives(hidden):
+    html = render_markdown(
+        f'[a](java{hidden}script:alert(1)) <a href="java{hidden}script:alert(1)">b</a> '
+        f"[c](https://exa{hidden}mple.org/) ![d](https://exa{hidden}mple.org/d.png)"
+    )
+    assert "href=" not in html and "src=" not in html
+    assert ">a</a>" in html and 'alt="d"' in html
