@@ -111,12 +111,27 @@ def has_hidden_characters(url: str) -> bool:
     return any(unicodedata.category(ch)[0] in "CZ" or ch in _BLANK_LETTERS for ch in url)
 
 
+# The lesson page's own element ids (base.html, lesson_detail.html, lesson_page.*.dom_id).
+PAGE_IDS = {"main", "lesson-title", "lesson-progress", "lesson-progress-title", "toc-title"}
+PAGE_ID_PREFIXES = ("quiz-", "question-", "exercise-")
+AUTHORED_ID_PREFIX = "section-"
+
+
+def authored_id(anchor: str) -> str:
+    """Keep an authored heading id out of the page's own ids: one that could be the page's
+    (``lesson-progress``, ``main``, ``quiz-…``, ``question-…``) gets the ``section-`` prefix.
+    Links such as ``[try it](#quiz-slug)`` still reach the page's own elements."""
+    if anchor in PAGE_IDS or anchor.startswith(PAGE_ID_PREFIXES):
+        return AUTHORED_ID_PREFIX + anchor
+    return anchor
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     """Second pass after nh3's allowlist: values that are allowed but must be well-formed."""
     if attribute in {"href", "src"} and has_hidden_characters(value):
         return None
     if attribute == "id":
-        return value if _SAFE_ID.match(value) else None
+        return authored_id(value) if _SAFE_ID.match(value) else None
     if tag == "code" and attribute == "class":
         return value if _SAFE_CODE_CLASS.match(value) else None
     if attribute == "align":

@@ -177,3 +177,22 @@ def test_no_url_with_a_control_or_invisible_character_survives(hidden):
     )
     assert "href=" not in html and "src=" not in html
     assert ">a</a>" in html and 'alt="d"' in html
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("## Lesson progress", "section-lesson-progress"),
+        ("## Main", "section-main"),
+        ("## Question 12", "section-question-12"),
+        ("## Quiz check", "section-quiz-check"),
+        ("## Exercise sort {#exercise-sort}", "section-exercise-sort"),
+        ("## Toc title", "section-toc-title"),
+        ("## Ordinary heading", "ordinary-heading"),
+    ],
+)
+def test_authored_heading_ids_never_equal_the_pages_own_ids(heading, expected):
+    html = render_markdown(heading + "\n\nText and a [link to the quiz](#quiz-check).\n")
+    assert f'<h2 id="{expected}">' in html
+    assert 'href="#quiz-check"' in html
+    assert [h.id for h in extract_headings(html)] == [expected]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from lessons.models import Cohort, Lesson, Quiz, Taxonomy
 
 from .conftest import COURSE_DIR
-from .factories import make_exercise, make_quiz, make_user
+from .factories import make_exercise, make_lesson, make_quiz, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +135,10 @@ def test_the_import_names_the_file_and_problem_for_nul_and_deep_toml(tmp_path, f
         call_command("import_course", str(target), stdout=StringIO())
     assert path.name in str(error.value) and message in str(error.value)
     assert not Lesson.objects.exists()
+
+
+def test_a_heading_named_like_the_progress_panel_keeps_its_own_id(client):
+    lesson = make_lesson(source="## Lesson progress\n\nHow far you are.\n\n## Main\n\nText.\n")
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    assert html.count('id="lesson-progress"') == 1 and html.count('id="main"') == 1
+    assert 'id="section-lesson-progress"' in html and 'href="#section-lesson-progress"' in html  # the contents
