@@ -595,6 +595,12 @@ def parse_single(kind: str, slug: str, text: str) -> tuple[object | None, list[s
     return parsed, [p.split(": ", 1)[1] if ": " in p else p for p in reader.problems]
 
 
+# A Markdown image or an <img> whose URL names another host (with or without a scheme).
+_EXTERNAL_IMAGE = re.compile(
+    r"""(?:!\[[^\]]*\]\(\s*<?|<img\b[^>]*\bsrc\s*=\s*["']?)((?:[a-z][a-z0-9+.-]*:)?//[^)\s"'>]*)""", re.I
+)
+
+
 def lesson_problems(
     source: str,
     headings: list[dict],
@@ -604,7 +610,7 @@ def lesson_problems(
     paths: set[str],
 ) -> list[str]:
     """Problems an author should see in the editor: unknown embeds, broken internal links,
-    skipped heading levels. Pure: the caller passes what exists in the course."""
+    skipped heading levels, images from other sites. Pure: the caller passes what exists in the course."""
     problems = []
     for kind, slug in split_blocks(source):
         if kind == "quiz" and slug not in quizzes:
@@ -628,7 +634,14 @@ def lesson_problems(
             elif level > previous + 1:
                 problems.append(f"Heading '{match.group(2)}' skips from level {previous} to level {level}.")
             previous = level
+    for url in _EXTERNAL_IMAGE.findall(source):
+        problems.append(
+            f"The image {url} is on another site: the page may only load images from this site, "
+            "so it is left out. Put the file under static/ and link it as /static/…."
+        )
     for target in re.findall(r"\]\((/[^)\s#]*)", source):
+        if target.startswith("/static/"):
+            continue  # files, not pages
         path = target if target.endswith("/") else target + "/"
         if path not in paths:
             problems.append(f"Broken internal link: {target} is not a page of this course.")

@@ -100,3 +100,16 @@ def test_course_states_its_reward_hacking_convention():
     for slug in ("what-is-alignment", "reward-hacking"):
         text = lessons[slug].lower()
         assert "reward tampering" in text and "specification gaming" in text, slug
+
+
+def test_images_from_other_sites_are_listed_as_problems_and_site_files_are_not_broken_links():
+    from lessons.course_source import lesson_problems
+
+    source = (
+        '## A\n\n![chart](https://example.org/c.png)\n\n<img alt="x" src="//cdn.example.org/x.png">\n\n'
+        "![ok](/static/ok.png)\n"
+    )
+    problems = lesson_problems(source, [], quizzes=set(), exercises=set(), paths=set())
+    assert len(problems) == 2, problems
+    assert "https://example.org/c.png is on another site" in problems[0]
+    assert "//cdn.example.org/x.png is on another site" in problems[1]

@@ -142,3 +142,10 @@ def test_a_heading_named_like_the_progress_panel_keeps_its_own_id(client):
     html = client.get(lesson.get_absolute_url()).content.decode()
     assert html.count('id="lesson-progress"') == 1 and html.count('id="main"') == 1
     assert 'id="section-lesson-progress"' in html and 'href="#section-lesson-progress"' in html  # the contents
+
+
+def test_the_studio_preview_warns_about_an_image_from_another_site(instructor):
+    source = "## A\n\n![A chart](https://example.org/chart.png)\n"
+    html = instructor.post(reverse("lessons:studio_lesson_preview"), {"source": source}).content.decode()
+    assert "https://example.org/chart.png is on another site" in html
+    assert 'src="https://example.org' not in html and 'alt="A chart"' in html
