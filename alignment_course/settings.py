@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "lessons.middleware.RefuseNulCharactersMiddleware",
+    "lessons.middleware.RenderBudgetMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -219,9 +220,12 @@ if not DEBUG:
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Lesson sources larger than this are refused at save and import; Python-Markdown is
-# quadratic on some inputs, so size and time are both capped.
+# super-linear on some inputs, so size and time are both capped: all the rendering in one
+# request shares one budget (well under gunicorn's 30-second timeout), and so does all the
+# rendering of one import_course run.
 LESSON_MAX_SOURCE_BYTES = 200_000
 MARKDOWN_RENDER_TIMEOUT_SECONDS = 5
+MARKDOWN_IMPORT_BUDGET_SECONDS = 120
 
 LOGGING = {
     "version": 1,

@@ -626,8 +626,15 @@ def save_lesson(
         lesson.draft_source = "" if source == lesson.source else source
     else:
         lesson.source, lesson.draft_source = source, ""
-    Lesson(source=source).render()  # raises MarkdownError before anything is written
-    lesson.save()
+    # The edited text is rendered once: it raises MarkdownError before anything is written,
+    # and becomes the stored HTML when it is the live text. Pending edits leave the live
+    # text, and its stored HTML, as they were.
+    edited = Lesson(source=source)
+    edited.render()
+    if lesson.source == source:
+        lesson.blocks, lesson.headings, lesson.checks = edited.blocks, edited.headings, edited.checks
+        lesson.reading_minutes = edited.reading_minutes
+    lesson.save(render=False)
     _add_revision(lesson, author, note or ("Published" if publish else "Unpublished" if publish is False else "Saved"))
     return lesson
 

@@ -1,6 +1,9 @@
 """Request checks that apply to every URL."""
 
+from django.conf import settings
 from django.shortcuts import render
+
+from lessons.markdown import render_budget
 
 
 class RefuseNulCharactersMiddleware:
@@ -17,3 +20,15 @@ class RefuseNulCharactersMiddleware:
                     message = "The request contains a NUL character, so nothing was read or saved."
                     return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
+
+
+class RenderBudgetMiddleware:
+    """Every Markdown render in one request shares one time budget, so no text (or number
+    of texts) holds a worker past it; the view reports the MarkdownError it raises."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with render_budget(settings.MARKDOWN_RENDER_TIMEOUT_SECONDS):
+            return self.get_response(request)

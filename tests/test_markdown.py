@@ -9,8 +9,10 @@ from lessons.markdown import (
     MAX_SOURCE_BYTES,
     MarkdownError,
     extract_headings,
+    render_budget,
     render_inline_markdown,
     render_markdown,
+    render_markdown_many,
 )
 
 HOSTILE = [
@@ -198,3 +200,39 @@ def test_authored_heading_ids_never_equal_the_pages_own_ids(heading, expected):
     assert f'<h2 id="{expected}">' in html
     assert 'href="#quiz-check"' in html
     assert [h.id for h in extract_headings(html)] == [expected]
+
+
+# -- one time budget for a request or an import (issue 11, item 3) --------------------
+
+
+def test_one_budget_covers_every_render_inside_it():
+    """Once the budget is spent, even a short text is refused instead of starting again."""
+    with render_budget(0.2):
+        render_markdown("## Fine\n\nText.\n")
+        time.sleep(0.25)
+        with pytest.raises(MarkdownError, match="longer than 0.2 seconds"):
+            render_markdown("Short.")
+
+
+def test_a_budget_inside_another_never_extends_it():
+    with render_budget(0.2):
+        time.sleep(0.25)
+        with render_budget(60), pytest.raises(MarkdownError, match="longer than 0.2 seconds"):
+            render_markdown("Short.")
+
+
+def test_many_small_pathological_blocks_share_one_budget():
+    """30 blocks of '[' took 57 s when each block had its own limit."""
+    source = "\n\n".join("[" * 1500 for _ in range(30))
+    started = time.monotonic()
+    with render_budget(1), pytest.raises(MarkdownError, match="longer than 1 seconds"):
+        render_markdown_many(source.split("\n\n"))
+    assert time.monotonic() - started < 4
+
+
+def test_short_texts_render_in_process_only_while_the_budget_lasts():
+    started = time.monotonic()
+    with render_budget(1), pytest.raises(MarkdownError):
+        for _ in range(100):
+            render_markdown("[" * 900)
+    assert time.monotonic() - started < 4

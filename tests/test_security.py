@@ -1,6 +1,7 @@
 """Issue 11's probe findings, each reproduced: headers, throttles, limits and refusals."""
 
 import shutil
+import time
 from io import StringIO
 
 import pytest
@@ -149,3 +150,72 @@ def test_the_studio_preview_warns_about_an_image_from_another_site(instructor):
     html = instructor.post(reverse("lessons:studio_lesson_preview"), {"source": source}).content.decode()
     assert "https://example.org/chart.png is on another site" in html
     assert 'src="https://example.org' not in html and 'alt="A chart"' in html
+
+
+# -- one render budget per request and per import (issue 11, item 3) ------------------
+
+PATHOLOGICAL = "## A\n\n" + "\n\n".join("[" * 1500 for _ in range(49)) + "\n"
+
+
+def test_a_pathological_preview_answers_within_the_request_budget(instructor, settings):
+    settings.MARKDOWN_RENDER_TIMEOUT_SECONDS = 1
+    started = time.monotonic()
+    response = instructor.post(reverse("lessons:studio_lesson_preview"), {"source": PATHOLOGICAL})
+    assert time.monotonic() - started < 5
+    assert response.status_code == 200 and "longer than 1 seconds" in response.content.decode()
+
+
+def test_a_pathological_save_is_refused_within_the_budget_and_writes_nothing(instructor, settings):
+    settings.MARKDOWN_RENDER_TIMEOUT_SECONDS = 1
+    lesson = make_lesson()
+    started = time.monotonic()
+    response = instructor.post(
+        reverse("lessons:studio_lesson_edit", args=[lesson.pk]),
+        {"title": lesson.title, "slug": lesson.slug, "source": PATHOLOGICAL, "version": 1, "action": "publish"},
+    )
+    assert time.monotonic() - started < 5
+    assert response.status_code == 400 and "longer than 1 seconds" in response.content.decode()
+    assert Lesson.objects.get(pk=lesson.pk).version == 1
+
+
+def test_a_pathological_quiz_in_the_editor_is_a_problem_not_a_500(instructor, settings):
+    settings.MARKDOWN_RENDER_TIMEOUT_SECONDS = 1
+    bad = "[" * 1500
+    text = f'title = "Q"\n[[questions]]\nkey = "q1"\nprompt = "{bad}"\nexplanation = "{bad}"\n'
+    text += "".join(f'[[questions.choices]]\nkey = "{k}"\ntext = "{k}"\ncorrect = {k == "a"}\n' for k in "ab")
+    text = text.replace("True", "true").replace("False", "false")
+    response = instructor.post(reverse("lessons:studio_assessment_create", args=["quiz"]), {"slug": "q", "text": text})
+    assert response.status_code == 400 and "longer than 1 seconds" in response.content.decode()
+    assert not Quiz.objects.filter(slug="q").exists()
+
+
+def test_saving_a_lesson_renders_its_text_once(instructor, monkeypatch):
+    from lessons.models import course as course_models
+
+    calls = []
+    real = course_models.render_markdown_many
+    monkeypatch.setattr(course_models, "render_markdown_many", lambda sources: calls.append(1) or real(sources))
+    lesson = make_lesson()
+    calls.clear()
+    data = {"title": lesson.title, "slug": lesson.slug, "source": "## B\n\nNew.\n", "version": 1, "action": "publish"}
+    response = instructor.post(reverse("lessons:studio_lesson_edit", args=[lesson.pk]), data)
+    assert response.status_code == 302 and len(calls) == 1
+    lesson.refresh_from_db()
+    assert lesson.headings == [{"level": 2, "id": "b", "text": "B"}] and "New." in lesson.blocks[0]["html"]
+
+
+def test_the_import_has_one_budget_and_names_the_slow_file(tmp_path, settings):
+    settings.MARKDOWN_IMPORT_BUDGET_SECONDS = 1
+    (tmp_path / "course.toml").write_text('title = "C"\n')
+    part = tmp_path / "01-part"
+    part.mkdir()
+    (part / "part.toml").write_text('number = 1\nslug = "part"\ntitle = "Part"\n')
+    for number in range(1, 4):
+        body = PATHOLOGICAL if number == 2 else "## Fine\n\nText.\n"
+        (part / f"0{number}-l{number}.md").write_text(f'+++\ntitle = "L{number}"\nslug = "l{number}"\n+++\n\n{body}')
+    started = time.monotonic()
+    with pytest.raises(CommandError) as error:
+        call_command("import_course", str(tmp_path), stdout=StringIO())
+    assert time.monotonic() - started < 6
+    assert "02-l2.md: Rendering took longer than 1 seconds" in str(error.value)
+    assert not Lesson.objects.exists()

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
 
-from lessons.markdown import extract_headings, render_markdown, word_count
+from lessons.markdown import extract_headings, render_markdown, render_markdown_many, word_count
 
 WORDS_PER_MINUTE = 220
 
@@ -107,8 +107,10 @@ class Lesson(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.render()
+    def save(self, *args, render: bool = True, **kwargs):
+        """Save, rendering `source` first unless the caller has just rendered it (render=False)."""
+        if render:
+            self.render()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -128,14 +130,18 @@ class Lesson(models.Model):
         return self.is_published and bool(self.draft_source) and self.draft_source != self.source
 
     def render(self) -> None:
-        """Compute blocks, headings and reading time from `source` (raises MarkdownError)."""
+        """Compute blocks, headings and reading time from `source` (raises MarkdownError).
+
+        All the text's Markdown blocks render together, in one time budget."""
         from lessons.course_source import split_blocks
 
+        parts = split_blocks(self.source)
+        rendered = iter(render_markdown_many([value for kind, value in parts if kind == "markdown"]))
         blocks = []
         headings = []
-        for kind, value in split_blocks(self.source):
+        for kind, value in parts:
             if kind == "markdown":
-                html = render_markdown(value)
+                html = next(rendered)
                 blocks.append({"type": "html", "html": html})
                 headings.extend({"level": h.level, "id": h.id, "text": h.text} for h in extract_headings(html))
             else:

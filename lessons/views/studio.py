@@ -147,6 +147,7 @@ def _snippet(text: str, query: str, width: int = 80) -> str:
 def studio_part_edit(request, part_id=None):
     part = get_object_or_404(Part, pk=part_id) if part_id else None
     form = PartForm(request.POST or None, instance=part)
+    status = 200
     if request.method == "POST" and form.is_valid():
         part = form.save(commit=False)
         part.course = (
@@ -155,10 +156,15 @@ def studio_part_edit(request, part_id=None):
             else Course.objects.first()
             or Course.objects.create(slug="responsible-ai-engineering", title="Responsible AI Engineering")
         )
-        part.save()
-        messages.success(request, f"Saved {part}.")
-        return redirect("lessons:studio_outline")
-    return render(request, "lessons/studio/part_form.html", {"form": form, "part": part})
+        try:
+            part.save()
+        except MarkdownError as exc:
+            form.add_error("summary", str(exc))
+            status = 400
+        else:
+            messages.success(request, f"Saved {part}.")
+            return redirect("lessons:studio_outline")
+    return render(request, "lessons/studio/part_form.html", {"form": form, "part": part}, status=status)
 
 
 @require_POST
@@ -289,7 +295,10 @@ def studio_lesson_view(request, lesson_id):
     """A draft (or pending edits) in the learners' layout, for instructors only."""
     lesson = get_object_or_404(Lesson.objects.select_related("part"), pk=lesson_id)
     lesson.source = lesson.working_source
-    lesson.render()
+    try:
+        lesson.render()
+    except MarkdownError as exc:
+        return render(request, "400.html", {"message": str(exc)}, status=400)
     page = lesson_blocks(lesson, Learner(None, ""))
     context = {
         "lesson": lesson,
@@ -410,7 +419,10 @@ def studio_assessment_edit(request, kind, slug=None):
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", new_slug or ""):
             problems = ["Give a slug of lower-case letters, digits and hyphens."]
         else:
-            saved, problems = save_assessment(kind, new_slug, text.replace("\r\n", "\n"))
+            try:
+                saved, problems = save_assessment(kind, new_slug, text.replace("\r\n", "\n"))
+            except MarkdownError as exc:  # rolled back: save_assessment is one transaction
+                saved, problems = None, [str(exc)]
             if saved is not None:
                 messages.success(request, f"Saved {kind} “{new_slug}”. Recorded attempts keep their scores.")
                 return redirect("lessons:studio_assessment_edit", kind=kind, slug=new_slug)

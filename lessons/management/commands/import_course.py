@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lessons.actions import import_course
 from lessons.course_source import CourseSourceError, read_course
+from lessons.markdown import render_budget
 
 
 class Command(BaseCommand):
@@ -28,7 +29,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, rerender=False, overwrite_studio_edits=False, **options):
         try:
-            report = import_course(read_course(path), rerender=rerender, overwrite_studio_edits=overwrite_studio_edits)
+            with render_budget(settings.MARKDOWN_IMPORT_BUDGET_SECONDS):
+                report = import_course(
+                    read_course(path), rerender=rerender, overwrite_studio_edits=overwrite_studio_edits
+                )
         except CourseSourceError as exc:
             message = "\n".join(f"  {p}" for p in exc.problems)
             raise CommandError(f"The course was not imported; nothing was changed.\n{message}") from exc
