@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Production-like values for `make serve` and the deploy check; never used for real secrets.
 PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=local-production-check-$$(hostname)-a8f3k2m9q7w1e5r4t6y8u0i2o3p DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 
-.PHONY: run serve test test-fast lint browser-deps install migrate course demo check-deploy clean
+.PHONY: run serve test test-fast lint browser-deps install migrate course demo check-deploy clear-sessions clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ lint: install
 
 check-deploy: install
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+## make clear-sessions: delete expired sessions (guests' included); run it daily from cron in production
+clear-sessions: install
+	$(PY) manage.py clearsessions
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

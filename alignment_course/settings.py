@@ -145,6 +145,15 @@ AXES_IP_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "lessons.throttle.PairAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "lessons.throttle.client_ip"
+
+# How many proxies in front of gunicorn append to X-Forwarded-For (0: clients connect directly).
+# The log-in throttle and the answer rate limit read the client address through it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+
+# Answers and exercise checks per client (account, or address for guests) per window.
+ANSWER_RATE_LIMIT = int(os.environ.get("DJANGO_ANSWER_RATE_LIMIT", "60"))
+ANSWER_RATE_WINDOW_SECONDS = 60
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

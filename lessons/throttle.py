@@ -1,5 +1,5 @@
 """Throttles: failed log-ins per IP address (on top of django-axes' username+IP lock-out)
-and answer/check submissions per client.
+and answer/check submissions per client, and the client address both of them use.
 
 django-axes compares one failure count with one limit. The handler below gives it two:
 a username+IP pair is locked after AXES_FAILURE_LIMIT failures, and an IP address after
@@ -8,9 +8,42 @@ AXES_IP_FAILURE_LIMIT failures over any usernames (one address guessing many acc
 
 from __future__ import annotations
 
+import time
+
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
+
+RATE_LIMIT_MESSAGE = "You are answering faster than anyone reads. Wait a minute, then try again."
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address
+    the outermost trusted proxy saw (X-Forwarded-For entries further left can be forged)."""
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if count and len(forwarded) >= count:
+        return forwarded[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def over_answer_limit(request) -> bool:
+    """Count one answer or check for this client (account, else address); True once the
+    client is over ANSWER_RATE_LIMIT in the current ANSWER_RATE_WINDOW_SECONDS window.
+
+    Uses Django's cache, so it holds across workers with a shared cache (Redis, Memcached,
+    database) and per worker with the default local-memory cache."""
+    window = settings.ANSWER_RATE_WINDOW_SECONDS
+    who = f"user-{request.user.pk}" if request.user.is_authenticated else f"ip-{client_ip(request)}"
+    key = f"answer-rate:{who}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window * 2)
+        count = 1
+    return count > settings.ANSWER_RATE_LIMIT
 
 
 class PairAndAddressHandler(AxesDatabaseHandler):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from lessons.models import Cohort, Lesson, Quiz, Taxonomy
 
 from .conftest import COURSE_DIR
-from .factories import make_exercise, make_lesson, make_quiz, make_user
+from .factories import make_exercise, make_lesson, make_lesson_with_quiz, make_quiz, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +219,56 @@ def test_the_import_has_one_budget_and_names_the_slow_file(tmp_path, settings):
     assert time.monotonic() - started < 6
     assert "02-l2.md: Rendering took longer than 1 seconds" in str(error.value)
     assert not Lesson.objects.exists()
+
+
+# -- answer rate limit and the client address (issue 11, item 15) -----------------------
+
+
+def test_answers_over_the_per_client_limit_get_a_429_and_record_nothing(settings):
+    from lessons.forms import choice_token
+    from lessons.models import Answer
+
+    settings.ANSWER_RATE_LIMIT = 3
+    lesson, quiz = make_lesson_with_quiz()
+    question = quiz.questions.first()
+    url = reverse("lessons:question_answer", args=[lesson.part.slug, lesson.slug, question.pk])
+    data = {"choice": choice_token(question.choices.first().pk)}
+    guest = Client()
+    for _ in range(3):
+        assert guest.post(url, data, headers={"HX-Request": "true"}).status_code == 200
+    fragment = guest.post(url, data, headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert fragment.status_code == 429 and f'id="question-{question.pk}"' in html and "<title>" not in html
+    assert "faster than anyone reads" in html
+    page = guest.post(url, data)  # without JavaScript: the whole lesson, the message in place
+    assert page.status_code == 429 and "faster than anyone reads" in page.content.decode()
+    assert Answer.objects.count() == 3
+    # A signed-in learner has a budget of their own, even from the same address.
+    learner = Client()
+    learner.force_login(make_user("reader"))
+    assert learner.post(url, data).status_code == 200
+
+
+def test_exercise_checks_share_the_limit(settings):
+    from lessons.models import ExerciseAttempt
+
+    settings.ANSWER_RATE_LIMIT = 1
+    exercise = make_exercise()
+    lesson = make_lesson(source="## A\n\nText.\n\n[exercise: sort]\n")
+    url = reverse("lessons:exercise_check", args=[lesson.part.slug, lesson.slug, exercise.slug])
+    data = {f"case-case-{n}": "a" for n in range(1, 4)}
+    guest = Client()
+    assert guest.post(url, data, headers={"HX-Request": "true"}).status_code == 200
+    response = guest.post(url, data, headers={"HX-Request": "true"})
+    assert response.status_code == 429 and "faster than anyone reads" in response.content.decode()
+    assert ExerciseAttempt.objects.count() == 1
+
+
+def test_the_client_address_trusts_only_the_configured_proxies(settings, rf):
+    from lessons.throttle import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="10.0.0.1")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.1"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.7"  # the forged left-most entry is ignored

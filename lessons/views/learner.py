@@ -12,6 +12,7 @@ from lessons.learners import Learner
 from lessons.lesson_page import QuestionResult, find_question, lesson_blocks
 from lessons.models import Course, ExerciseAttempt, Lesson, LessonProgress, Taxonomy
 from lessons.progress import STATUS_LABELS, course_progress, lesson_checks, lesson_status
+from lessons.throttle import RATE_LIMIT_MESSAGE, over_answer_limit
 
 
 @require_GET
@@ -112,10 +113,13 @@ def question_answer(request, part_slug, lesson_slug, question_id):
 
     status = 200
     try:
+        if over_answer_limit(request):
+            status = 429
+            raise BadSubmission(RATE_LIMIT_MESSAGE)
         choices = picked_choices(state.question, request.POST)
     except BadSubmission as exc:
         state.error = str(exc)
-        status = 400
+        status = max(status, 400)
     else:
         answer = record_answer(learner, state.question, choices)
         state.attempts += 1
@@ -155,13 +159,16 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
     status = 200
     cases = [card.case for card in state.cards]
     try:
+        if over_answer_limit(request):
+            status = 429
+            raise BadSubmission(RATE_LIMIT_MESSAGE)
         picks = picked_categories(state.exercise, cases, request.POST)
     except BadSubmission as exc:
         state.error = str(exc)
         if isinstance(exc, IncompleteExercise):
             for card in state.cards:
                 card.picked = exc.picks.get(card.case.slug, [])
-        status = 400
+        status = max(status, 400)
     else:
         attempt = check_exercise(learner, state.exercise, cases, picks)
         state.grade(attempt)
