@@ -276,6 +276,19 @@ def _item_sums_from_rows(questions, filters: Filters) -> tuple[dict, dict]:
     return sums, picks
 
 
+# Anonymous statistics shown to instructors need at least this many learners behind a
+# figure: narrowed to one day, a smaller count could single one person out.
+MIN_LEARNERS_FOR_FIGURES = 5
+
+
+def taxonomy_learner_count(taxonomy: Taxonomy, filters: Filters) -> int:
+    """How many learners (accounts and guests) checked an exercise of `taxonomy` in the window."""
+    attempts = ExerciseAttempt.objects.filter(exercise__taxonomy=taxonomy).filter(filters.in_window("created_at"))
+    if filters.cohort:
+        attempts = attempts.filter(user__cohorts=filters.cohort)
+    return attempts.values("user_id", "session_key").distinct().count()
+
+
 def confusion_matrix(taxonomy: Taxonomy, filters: Filters) -> dict:
     categories = list(taxonomy.categories.all())
     if filters.cohort or filters.start or filters.end:

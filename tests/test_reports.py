@@ -322,8 +322,9 @@ def test_maintained_summaries_equal_a_rebuild_from_the_raw_rows(course):
 
 def test_instructors_cannot_narrow_content_statistics_to_a_cohort(client):
     quiz = make_quiz("inst", questions=1)
-    answer(make_user("outsider"), quiz.questions.first(), True)
+    for number in range(5):
+        answer(make_user(f"outsider-{number}"), quiz.questions.first(), True)
     cohort = Cohort.objects.create(name="Empty")
     client.force_login(make_user("teacher", instructor=True))
     html = client.get(reverse("lessons:report_quiz", args=[quiz.slug]), {"cohort": cohort.pk}).content.decode()
-    assert "<strong>1</strong> first attempts" in html  # the cohort filter named individuals: ignored
+    assert "<strong>5</strong> first attempts" in html  # the cohort filter named individuals: ignored

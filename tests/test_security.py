@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from lessons.models import Cohort, Lesson, Quiz, Taxonomy
 
@@ -272,3 +273,55 @@ def test_the_client_address_trusts_only_the_configured_proxies(settings, rf):
     assert client_ip(request) == "10.0.0.1"
     settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(request) == "203.0.113.7"  # the forged left-most entry is ignored
+
+
+# -- anonymous statistics need at least five learners (issue 11, item 13) ----------------
+
+
+def _answer_as(username, question):
+    from lessons.actions import record_answer
+    from lessons.learners import Learner
+
+    record_answer(Learner(make_user(username).pk, ""), question, [question.choices.first()])
+
+
+def _check_as(username, exercise):
+    from lessons.actions import check_exercise
+    from lessons.learners import Learner
+
+    cases = list(exercise.cases.all())
+    check_exercise(Learner(make_user(username).pk, ""), exercise, cases, {c.slug: ["a"] for c in cases})
+
+
+def test_instructors_see_item_figures_only_over_five_learners():
+    quiz = make_quiz("few", questions=2)
+    first, second = quiz.questions.all()
+    for number in range(5):
+        _answer_as(f"many-{number}", first)
+    _answer_as("lonely", second)
+    instructor = Client()
+    instructor.force_login(make_user("teacher", instructor=True))
+    url = reverse("lessons:report_quiz", args=[quiz.slug])
+    today = {"start": timezone.now().date().isoformat(), "end": timezone.now().date().isoformat()}
+    for params in ({}, today):
+        html = instructor.get(url, params).content.decode()
+        assert "<strong>5</strong> first attempts" in html
+        assert "<strong>1</strong> first attempts" not in html
+        assert html.count("so its figures are not shown") == 1
+    staff = Client()
+    staff.force_login(make_user("boss", staff=True))
+    assert "<strong>1</strong> first attempts" in staff.get(url, today).content.decode()
+
+
+def test_instructors_see_a_confusion_matrix_only_over_five_learners():
+    exercise = make_exercise()
+    url = reverse("lessons:report_taxonomy", args=[exercise.taxonomy.slug])
+    instructor = Client()
+    instructor.force_login(make_user("teacher", instructor=True))
+    for number in range(4):
+        _check_as(f"checker-{number}", exercise)
+    html = instructor.get(url).content.decode()
+    assert "so the matrix is not shown" in html and "picks counted" not in html
+    _check_as("checker-4", exercise)
+    html = instructor.get(url).content.decode()
+    assert "so the matrix is not shown" not in html and "15 picks counted" in html

@@ -138,6 +138,10 @@ def report_quiz(request, quiz_slug):
     context = {"form": form, "filters": filters, "valid": valid, "quiz": quiz}
     if valid:
         context["items"] = reports.item_analysis(quiz, filters)
+        if not request.user.is_staff:
+            for item in context["items"]:
+                item["hidden"] = item["responses"] < reports.MIN_LEARNERS_FOR_FIGURES
+        context["min_learners"] = reports.MIN_LEARNERS_FOR_FIGURES
     return _render(request, "lessons/reports/quiz.html", context, "results")
 
 
@@ -151,6 +155,10 @@ def report_taxonomy(request, taxonomy_slug):
     context = {"form": form, "filters": filters, "valid": valid, "taxonomy": taxonomy}
     if valid:
         context["matrix"] = reports.confusion_matrix(taxonomy, filters)
+        if not request.user.is_staff:
+            learners = reports.taxonomy_learner_count(taxonomy, filters)
+            context["matrix"]["hidden"] = learners < reports.MIN_LEARNERS_FOR_FIGURES
+        context["min_learners"] = reports.MIN_LEARNERS_FOR_FIGURES
     return _render(request, "lessons/reports/taxonomy.html", context, "results")
 
 
