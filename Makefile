@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Production-like values for `make serve` and the deploy check; never used for real secrets.
 PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=local-production-check-$$(hostname)-a8f3k2m9q7w1e5r4t6y8u0i2o3p DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 
-.PHONY: run serve test test-fast lint browser-deps install migrate course demo check-deploy clear-sessions clean
+.PHONY: run serve test test-fast lint browser-deps install migrate course demo check-deploy clear-sessions check-labs clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## The labs venv: lime, shap, scikit-learn and PyRIT at the versions lessons were checked with
+LABS_VENV := .venv-labs
+LABS_STAMP := $(LABS_VENV)/.installed
+
+$(LABS_STAMP): requirements-labs.txt
+	$(PYTHON) -m venv $(LABS_VENV)
+	$(LABS_VENV)/bin/pip install --quiet --upgrade pip
+	$(LABS_VENV)/bin/pip install --quiet -r requirements-labs.txt
+	touch $(LABS_STAMP)
+
+## make check-labs: run every code block a lesson marks as runnable and compare the output it shows
+check-labs: $(LABS_STAMP)
+	$(LABS_VENV)/bin/python -m lessons.labs fixtures/course
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -72,4 +86,4 @@ clear-sessions: install
 	$(PY) manage.py clearsessions
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LABS_VENV) staticfiles .pytest_cache .ruff_cache
