@@ -48,6 +48,12 @@ class ImportReport:
     # One line per lesson whose studio edits were kept instead of the file (or replaced, when told to).
     conflicts: list[str] = field(default_factory=list)
     kept_studio: list[str] = field(default_factory=list)  # slugs of the lessons kept
+    # What changed in a way the report summaries depend on (ids), for refresh_summaries.
+    lessons: set = field(default_factory=set)
+    parts: set = field(default_factory=set)
+    quizzes: set = field(default_factory=set)
+    exercises: set = field(default_factory=set)
+    taxonomies: set = field(default_factory=set)
 
     def count(self, what: str, status: str) -> None:
         self.counts[(what, status)] += 1
@@ -67,6 +73,21 @@ class ImportReport:
     @property
     def changed(self) -> bool:
         return any(status != "unchanged" for _, status in self.counts)
+
+    def changes(self) -> int:
+        return sum(n for (_, status), n in self.counts.items() if status != "unchanged")
+
+
+def refresh_summaries(report: ImportReport) -> None:
+    """Bring the report summaries in line with the content changes `report` recorded."""
+    if report.lessons:
+        stats.refresh_progress(report.lessons, report.parts)
+    for quiz in Quiz.objects.filter(pk__in=report.quizzes):
+        stats.refresh_checks(quiz=quiz)
+    for exercise in Exercise.objects.filter(pk__in=report.exercises):
+        stats.refresh_checks(exercise=exercise)
+    if report.taxonomies:
+        stats.refresh_confusion(report.taxonomies)
 
 
 def _upsert(model: type[models.Model], lookup: dict, values: dict, report: ImportReport, what: str):
@@ -200,8 +221,13 @@ def import_course(data: CourseData, *, rerender: bool = False, overwrite_studio_
                 and (replace or (studio is None and (lesson is None or lesson.source != ld.source)))
             ):
                 _add_revision(result[0], None, "Imported from the course files", from_files=True)
+            if result and lesson is not None and (lesson.status, lesson.part_id) != (result[0].status, part.pk):
+                report.lessons.add(lesson.pk)
+                report.parts.update({lesson.part_id, part.pk})
     for orphan in Lesson.objects.exclude(slug__in=source_slugs).filter(status=Lesson.Status.PUBLISHED):
         Lesson.objects.filter(pk=orphan.pk).update(status=Lesson.Status.DRAFT)
+        report.lessons.add(orphan.pk)
+        report.parts.add(orphan.part_id)
         report.notes.append(f"lesson '{orphan.slug}' is no longer in the source: unpublished, kept as a draft")
 
     for quiz_data in data.quizzes:
@@ -218,6 +244,7 @@ def import_course(data: CourseData, *, rerender: bool = False, overwrite_studio_
     problems += _check_sections(data)
     if problems:
         raise CourseSourceError(problems)
+    refresh_summaries(report)
     return report
 
 
@@ -271,6 +298,7 @@ def _import_quiz(data: QuizData, report: ImportReport) -> Quiz:
     refers to. A question or choice that left the source is deleted if nobody answered or
     picked it, otherwise retired (and un-retired if its key comes back).
     """
+    changes = report.changes()
     quiz, _ = _upsert(Quiz, {"slug": data.slug}, {"title": data.title, "pass_mark": data.pass_mark}, report, "quiz")
     answered = set(Answer.objects.filter(question__quiz=quiz).values_list("question_id", flat=True).distinct())
     _place_by_key(
@@ -310,6 +338,8 @@ def _import_quiz(data: QuizData, report: ImportReport) -> Quiz:
                 report,
                 "choice",
             )
+    if report.changes() != changes:
+        report.quizzes.add(quiz.pk)
     return quiz
 
 
@@ -376,6 +406,7 @@ def _import_taxonomy(data, report: ImportReport) -> Taxonomy:
 
 
 def _import_exercise(data, taxonomies: dict[str, Taxonomy], report: ImportReport) -> Exercise:
+    before = Exercise.objects.filter(slug=data.slug).values_list("pass_mark", "taxonomy_id").first()
     exercise, _ = _upsert(
         Exercise,
         {"slug": data.slug},
@@ -421,6 +452,10 @@ def _import_exercise(data, taxonomies: dict[str, Taxonomy], report: ImportReport
         else:
             case.delete()
             report.count("case", "deleted")
+    if before and before != (exercise.pass_mark, exercise.taxonomy_id):
+        report.exercises.add(exercise.pk)
+        if before[1] != exercise.taxonomy_id:
+            report.taxonomies.update({before[1], exercise.taxonomy_id})
     return exercise
 
 
@@ -453,6 +488,11 @@ def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
     """Grade `choices` for `question` on the server and store the answer as graded."""
     from lessons.grading import GradingError, grade_choices
 
+    # Answers to one quiz are stored one at a time (the quiz row stays locked until commit),
+    # so the summaries read every earlier answer when they decide what was a learner's first
+    # attempt: PostgreSQL's READ COMMITTED would otherwise let two simultaneous first answers
+    # both see none. SQLite's IMMEDIATE transactions are serialised already.
+    quiz = Quiz.objects.select_for_update().get(pk=question.quiz_id)
     # Only active choices are options: a retired one is neither pickable nor counted as right.
     active = [c for c in question.choices.all() if not c.retired]
     if any(c.retired or c.question_id != question.pk for c in choices):
@@ -466,8 +506,9 @@ def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
         prompt_seen=question.prompt,
         picked_seen=snapshot_picks(choices),
     )
-    answer.picks.set(choices)  # the same picks as rows, for the reports
-    stats.on_answer(learner, answer)
+    # The same picks as rows, for the reports.
+    Answer.picks.through.objects.bulk_create(Answer.picks.through(answer=answer, choice=c) for c in choices)
+    stats.on_answer(learner, answer, quiz, choices)
     return answer
 
 
@@ -476,6 +517,8 @@ def check_exercise(learner, exercise: Exercise, cases: list[Case], picks: dict[s
     """Grade every case on the server and store the attempt exactly as graded."""
     from lessons.grading import grade_case, mean
 
+    # One check of an exercise at a time, for the same reason as record_answer.
+    exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
     results = {
         case.slug: grade_case(exercise.multi_label, picks[case.slug], case.answers, case.also_accept) for case in cases
     }
@@ -519,15 +562,20 @@ def record_visit(learner, lesson: Lesson) -> LessonProgress:
     raise RuntimeError("could not record the visit")  # pragma: no cover - three lost races
 
 
-def complete_lesson(learner, lesson: Lesson, checks) -> tuple[bool, list]:
-    """Mark `lesson` complete if every check passed. Returns (completed, missing checks).
+def complete_lesson(learner, lesson: Lesson) -> tuple[bool, list]:
+    """Mark `lesson` complete if the learner passed every quiz and exercise it embeds.
 
-    Completing twice is a no-op: the first completion time is kept.
+    Returns (completed, the checks not yet passed). The checks are read here from the
+    learner's own answers, never taken from the caller. Completing twice is a no-op: the
+    first completion time is kept.
     """
-    missing = [check for check in checks if not check.passed]
-    if missing:
-        return False, missing
+    from lessons.lesson_page import lesson_blocks
+    from lessons.progress import lesson_checks
+
     with transaction.atomic():
+        missing = [check for check in lesson_checks(lesson_blocks(lesson, learner)) if not check.passed]
+        if missing:
+            return False, missing
         progress = record_visit(learner, lesson)
         newly = LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
             completed_at=timezone.now()
@@ -535,6 +583,14 @@ def complete_lesson(learner, lesson: Lesson, checks) -> tuple[bool, list]:
         if newly:
             stats.on_complete(learner, lesson)
     return True, []
+
+
+@transaction.atomic
+def delete_learner(user) -> None:
+    """Delete an account with its answers, attempts and progress (they cascade), after
+    taking them out of the report sums it shares with other learners."""
+    stats.forget_learner(user)
+    user.delete()
 
 
 @transaction.atomic
@@ -609,12 +665,14 @@ def save_lesson(
     unpublishes. Raises EditConflict if the lesson's version moved since `expected_version`,
     and MarkdownError if the text cannot be rendered (nothing is saved then).
     """
+    was_published = False
     if lesson.pk:
         current = Lesson.objects.select_for_update().get(pk=lesson.pk)
         if expected_version is not None and current.version != expected_version:
             raise EditConflict(current)
         lesson = current
         lesson.version += 1
+        was_published = lesson.is_published
     lesson.title, lesson.slug, lesson.summary = title, slug, summary
     if publish is True:
         lesson.status = Lesson.Status.PUBLISHED
@@ -635,6 +693,8 @@ def save_lesson(
         lesson.blocks, lesson.headings, lesson.checks = edited.blocks, edited.headings, edited.checks
         lesson.reading_minutes = edited.reading_minutes
     lesson.save(render=False)
+    if was_published != lesson.is_published:
+        stats.refresh_progress([lesson.pk], [lesson.part_id])
     _add_revision(lesson, author, note or ("Published" if publish else "Unpublished" if publish is False else "Saved"))
     return lesson
 
@@ -798,4 +858,5 @@ def save_assessment(kind: str, slug: str, text: str) -> tuple[object | None, lis
     if problems:
         transaction.set_rollback(True)
         return None, problems
+    refresh_summaries(report)
     return obj, []

@@ -10,7 +10,12 @@ Rules
 - Exercise case, single label: 1 if the pick is the answer or another accepted answer.
 - Exercise case, multi label: the multiple-select rule over categories.
 - An exercise or quiz scores the mean of its items; it is passed when that mean reaches
-  its pass mark (a percentage).
+  its pass mark (a percentage). A quiz counts only its active (not retired) questions,
+  each at the learner's latest answer, and is passed only once every one is answered.
+  An exercise is passed when its latest check reaches the mark.
+
+`quiz_passed` and `exercise_passed` are the one statement of the pass rule: the lesson
+page, the dashboard, lesson completion and the report summaries all call them.
 """
 
 from __future__ import annotations
@@ -69,6 +74,24 @@ def outcome(score: float) -> str:
 def is_passed(score: float, pass_mark_percent: int) -> bool:
     # Compare in whole hundredths so 0.7 passes a 70% mark despite float error.
     return round(score * 100, 6) >= pass_mark_percent
+
+
+def quiz_score(latest: Collection[float], questions: int) -> float:
+    """The quiz's score: latest scores of its active questions over their number (unanswered count 0)."""
+    return sum(latest) / questions if questions else 0.0
+
+
+def quiz_passed(latest: Collection[float], questions: int, pass_mark_percent: int) -> bool:
+    """Passed when all `questions` active questions are answered and the latest scores reach the mark.
+
+    `latest` holds one score per answered active question (retired questions never count).
+    """
+    return 0 < len(latest) == questions and is_passed(quiz_score(latest, questions), pass_mark_percent)
+
+
+def exercise_passed(latest: float | None, pass_mark_percent: int) -> bool:
+    """Passed when the latest check (None: never checked) reaches the mark."""
+    return latest is not None and is_passed(latest, pass_mark_percent)
 
 
 def _set_score(picked: set, correct: set) -> float:

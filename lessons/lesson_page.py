@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from lessons.forms import choice_token
-from lessons.grading import is_passed, mean, outcome
+from lessons.grading import exercise_passed, mean, outcome, quiz_passed, quiz_score
 from lessons.learners import Learner
 from lessons.models import Answer, Exercise, ExerciseAttempt, Lesson, Question, Quiz
 
@@ -42,6 +42,14 @@ class QuestionState:
     def dom_id(self) -> str:
         return f"question-{self.question.pk}"
 
+    def record(self, answer, picked: list) -> None:
+        """Fold in `answer` (just stored) and show its result, picks in the order shown."""
+        self.attempts += 1
+        self.latest = answer.score
+        self.best = max(answer.score, self.best or 0.0)
+        shown = [choice.pk for _, choice in self.choices]
+        self.result = QuestionResult(answer.score, sorted(picked, key=lambda c: shown.index(c.pk)))
+
 
 @dataclass
 class QuizState:
@@ -57,8 +65,13 @@ class QuizState:
         return sum(1 for q in self.questions if q.attempts)
 
     @property
+    def latest_scores(self) -> list[float]:
+        """The latest score of each answered question."""
+        return [q.latest for q in self.questions if q.attempts]
+
+    @property
     def latest_score(self) -> float:
-        return mean(q.latest or 0.0 for q in self.questions)
+        return quiz_score(self.latest_scores, len(self.questions))
 
     @property
     def best_score(self) -> float:
@@ -74,7 +87,7 @@ class QuizState:
 
     @property
     def passed(self) -> bool:
-        return self.answered == len(self.questions) and is_passed(self.latest_score, self.quiz.pass_mark)
+        return quiz_passed(self.latest_scores, len(self.questions), self.quiz.pass_mark)
 
 
 def shuffled_choices(question: Question, learner: Learner, attempts: int) -> list[tuple[str, object]]:
@@ -158,11 +171,18 @@ class ExerciseState:
 
     @property
     def passed(self) -> bool:
-        return self.latest is not None and is_passed(self.latest, self.exercise.pass_mark)
+        return exercise_passed(self.latest, self.exercise.pass_mark)
 
     @property
     def just_passed(self) -> bool:
-        return self.score is not None and is_passed(self.score, self.exercise.pass_mark)
+        return exercise_passed(self.score, self.exercise.pass_mark)
+
+    def record(self, attempt) -> None:
+        """Fold in `attempt` (just stored) and attach its per-card results."""
+        self.grade(attempt)
+        self.attempts += 1
+        self.latest = attempt.score
+        self.best = max(attempt.score, self.best or 0.0)
 
     def grade(self, attempt) -> None:
         """Attach per-card results of `attempt` (already graded and stored) to the cards."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from lessons.grading import is_passed
+from lessons.grading import exercise_passed, quiz_passed, quiz_score
 from lessons.learners import Learner
 from lessons.lesson_page import LessonState
 from lessons.models import Answer, Case, Exercise, ExerciseAttempt, Lesson, LessonProgress, Part, Question
@@ -197,18 +197,19 @@ def dashboard(learner: Learner, course: CourseProgress) -> tuple[list[HistoryIte
         if lesson is None:
             continue
         url = f"{lesson.get_absolute_url()}#quiz-{quiz.slug}"
-        total = active_counts.get(quiz_id, len(quiz_questions))
-        latest = sum(answers[q.pk][-1] for q in quiz_questions) / total
-        best = sum(max(answers[q.pk]) for q in quiz_questions) / total
+        # Retired questions stay in the learner's history but, as on the lesson page, not in the score.
+        active = [q for q in quiz_questions if not q.retired]
+        total = active_counts.get(quiz_id, 0)
+        latest = [answers[q.pk][-1] for q in active]
         history.append(
             HistoryItem(
                 "Quiz",
                 quiz.title,
                 url,
-                sum(len(answers[q.pk]) for q in quiz_questions),
-                latest,
-                best,
-                len(quiz_questions) == total and is_passed(latest, quiz.pass_mark),
+                sum(len(answers[q.pk]) for q in active),
+                quiz_score(latest, total),
+                quiz_score([max(answers[q.pk]) for q in active], total),
+                quiz_passed(latest, total, quiz.pass_mark),
             )
         )
         for question in sorted(quiz_questions, key=lambda q: q.order):
@@ -249,7 +250,7 @@ def dashboard(learner: Learner, course: CourseProgress) -> tuple[list[HistoryIte
                 len(rows),
                 scores[-1],
                 max(scores),
-                is_passed(scores[-1], exercise.pass_mark),
+                exercise_passed(scores[-1], exercise.pass_mark),
             )
         )
         for slug, score in rows[-1].results.items():

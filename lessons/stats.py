@@ -1,9 +1,19 @@
-"""Keeping the report summaries (lessons.models.stats) in step with learners' work.
+"""Keeping the report summaries (lessons.models.stats) in step with learners' work and
+with the content they summarise.
 
 Called from lessons.actions inside the same transaction as the write it follows, so a
-summary is never ahead of or behind the rows it summarises. Counters move with F()
-expressions, which are atomic under concurrent requests. `rebuild_all` recomputes every
-summary from the raw rows; the tests check that maintained and rebuilt values agree.
+summary is never ahead of or behind the rows it summarises:
+- learners' writes: `on_answer`, `on_check`, `on_visit`, `on_complete`;
+- content writes that change what the rows mean (a lesson published, unpublished or moved;
+  a quiz's questions or pass mark; an exercise's pass mark or taxonomy): `refresh_progress`,
+  `refresh_checks`, `refresh_confusion`, which recompute just the affected rows;
+- an account deleted: `forget_learner` subtracts what its rows added to the shared sums.
+
+Counters move with F() expressions, which are atomic under concurrent requests; what a
+learner's first attempt or latest answers are is read under a lock on the quiz or exercise
+(see actions.record_answer), so two simultaneous answers never both count as first.
+`rebuild_all` recomputes every summary from the raw rows; the tests check that maintained
+and rebuilt values agree after learners' work and after each kind of content edit.
 """
 
 from __future__ import annotations
@@ -11,10 +21,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import Case, Count, DateTimeField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from lessons.grading import is_passed
+from lessons.grading import exercise_passed, quiz_passed
 from lessons.models import (
     Answer,
     CasePick,
@@ -22,6 +33,7 @@ from lessons.models import (
     ChoiceStats,
     ConfusionCount,
     DailyScores,
+    Exercise,
     ExerciseAttempt,
     LearnerSummary,
     Lesson,
@@ -29,6 +41,7 @@ from lessons.models import (
     PartSummary,
     QuestionStats,
     Quiz,
+    Taxonomy,
 )
 
 
@@ -52,6 +65,23 @@ def _touch(user_id: int, when) -> None:
     )
 
 
+def _add_to_learner(user_id: int, when, **increments) -> None:
+    """Add to a learner's counters and move last_activity forward to `when`, in one UPDATE."""
+    later = Case(
+        When(Q(last_activity__isnull=True) | Q(last_activity__lt=when), then=Value(when)),
+        default=F("last_activity"),
+        output_field=DateTimeField(),
+    )
+    values = {key: F(key) + n for key, n in increments.items() if n}
+    if LearnerSummary.objects.filter(user_id=user_id).update(**values, last_activity=later):
+        return
+    try:
+        with transaction.atomic():
+            LearnerSummary.objects.create(user_id=user_id, last_activity=when, **increments)
+    except IntegrityError:  # created by a concurrent visit in between
+        LearnerSummary.objects.filter(user_id=user_id).update(**values, last_activity=later)
+
+
 # -- hooks called by actions ------------------------------------------------------------
 
 
@@ -71,19 +101,34 @@ def on_complete(learner, lesson: Lesson) -> None:
     _bump(PartSummary, {"user_id": learner.user_id, "part_id": lesson.part_id}, lessons_completed=1)
 
 
-def on_answer(learner, answer: Answer) -> None:
-    question = answer.question
+def on_answer(learner, answer: Answer, quiz: Quiz, picks) -> None:
+    """Fold one stored answer into the summaries. The caller holds the lock on `quiz`."""
     _bump(DailyScores, {"day": timezone.localdate(answer.created_at)}, answers=1, answer_score_sum=answer.score)
+    # All of this learner's answers to the quiz, oldest first: the first attempts, the latest
+    # answers and the counts all follow from these few rows.
+    rows = list(
+        Answer.objects.for_learner(learner)
+        .filter(question__quiz=quiz)
+        .order_by("id")
+        .values_list("id", "question_id", "score", "question__retired")
+    )
+    firsts: dict[int, tuple[int, float]] = {}
+    for answer_id, question_id, score, _ in rows:
+        firsts.setdefault(question_id, (answer_id, score))
+    if firsts[answer.question_id][0] == answer.pk:
+        others = {qid: score for qid, (_, score) in firsts.items() if qid != answer.question_id}
+        _add_first_attempt(answer, others, picks)
     if learner.user_id:
-        _bump(LearnerSummary, {"user_id": learner.user_id}, answers=1, answer_score_sum=answer.score)
-        _touch(learner.user_id, answer.created_at)
-        _refresh_quiz_status(learner.user_id, question.quiz)
-    first = Answer.objects.for_learner(learner).filter(question=question).order_by("id").first()
-    if first is not None and first.pk == answer.pk:
-        _add_first_attempt(learner, answer)
+        active = quiz.questions.filter(retired=False).count()
+        status = _quiz_status([(q, score) for _, q, score, retired in rows if not retired], active, quiz.pass_mark)
+        change = _save_status(learner.user_id, {"quiz": quiz}, *status)
+        _add_to_learner(
+            learner.user_id, answer.created_at, answers=1, answer_score_sum=answer.score, checks_passed=change
+        )
 
 
 def on_check(learner, attempt: ExerciseAttempt, picks: list[CasePick]) -> None:
+    """Fold one stored exercise check into the summaries. The caller holds the lock on the exercise."""
     exercise = attempt.exercise
     _bump(DailyScores, {"day": timezone.localdate(attempt.created_at)}, attempts=1, attempt_score_sum=attempt.score)
     for pick in picks:
@@ -94,67 +139,80 @@ def on_check(learner, attempt: ExerciseAttempt, picks: list[CasePick]) -> None:
         )
     if not learner.user_id:
         return
-    _bump(LearnerSummary, {"user_id": learner.user_id}, attempts=1, attempt_score_sum=attempt.score)
-    _touch(learner.user_id, attempt.created_at)
-    passed = is_passed(attempt.score, exercise.pass_mark)
+    passed = exercise_passed(attempt.score, exercise.pass_mark)
     lookup = {"user_id": learner.user_id, "exercise_id": exercise.pk}
     before = CheckStatus.objects.filter(**lookup).values_list("passed", flat=True).first()
-    _bump(CheckStatus, lookup, attempts=1, wrong=0 if passed else 1)
-    CheckStatus.objects.filter(**lookup).update(passed=passed)
-    _adjust_passed(learner.user_id, bool(before), passed)
-
-
-def _adjust_passed(user_id: int, before: bool, after: bool) -> None:
-    if before != after:
-        _bump(LearnerSummary, {"user_id": user_id}, checks_passed=1 if after else -1)
-
-
-def _refresh_quiz_status(user_id: int, quiz: Quiz) -> None:
-    """Recompute one learner's status on one quiz from their answers (a few rows)."""
-    rows = list(
-        Answer.objects.filter(user_id=user_id, question__quiz=quiz, question__retired=False)
-        .order_by("id")
-        .values_list("question_id", "score")
+    if before is None:
+        CheckStatus.objects.create(**lookup, attempts=1, wrong=0 if passed else 1, passed=passed)
+    else:
+        CheckStatus.objects.filter(**lookup).update(
+            attempts=F("attempts") + 1, wrong=F("wrong") + (0 if passed else 1), passed=passed
+        )
+    _add_to_learner(
+        learner.user_id,
+        attempt.created_at,
+        attempts=1,
+        attempt_score_sum=attempt.score,
+        checks_passed=int(passed) - int(bool(before)),
     )
+
+
+def _quiz_status(rows: list[tuple[int, float]], active: int, pass_mark: int) -> tuple[int, int, bool]:
+    """(attempts, wrong, passed) from one learner's (question, score) answers to active questions, oldest first."""
     latest = dict(rows)
-    active = quiz.questions.filter(retired=False).count()
-    passed = len(latest) == active > 0 and is_passed(sum(latest.values()) / active, quiz.pass_mark)
-    lookup = {"user_id": user_id, "quiz_id": quiz.pk}
+    return len(rows), sum(1 for _, score in rows if score < 1.0), quiz_passed(list(latest.values()), active, pass_mark)
+
+
+def _exercise_status(scores: list[float], pass_mark: int) -> tuple[int, int, bool]:
+    """(attempts, wrong, passed) from one learner's check scores, oldest first."""
+    wrong = sum(1 for score in scores if not exercise_passed(score, pass_mark))
+    return len(scores), wrong, exercise_passed(scores[-1] if scores else None, pass_mark)
+
+
+def _save_status(user_id: int, target: dict, attempts: int, wrong: int, passed: bool) -> int:
+    """Store one learner's status on a quiz or exercise; returns the change in checks passed (-1, 0, 1)."""
+    lookup = {"user_id": user_id, **target}
     before = CheckStatus.objects.filter(**lookup).values_list("passed", flat=True).first()
-    wrong = sum(1 for _, score in rows if score < 1.0)
-    if not CheckStatus.objects.filter(**lookup).update(attempts=len(rows), wrong=wrong, passed=passed):
-        CheckStatus.objects.create(**lookup, attempts=len(rows), wrong=wrong, passed=passed)
-    _adjust_passed(user_id, bool(before), passed)
+    if before is None:
+        CheckStatus.objects.create(**lookup, attempts=attempts, wrong=wrong, passed=passed)
+    else:
+        CheckStatus.objects.filter(**lookup).update(attempts=attempts, wrong=wrong, passed=passed)
+    return int(passed) - int(bool(before))
 
 
-def _add_first_attempt(learner, answer: Answer) -> None:
+def _add_first_attempt(answer: Answer, others: dict[int, float], picks, sign: int = 1) -> None:
     """Fold a learner's first attempt at a question into the quiz's running sums.
 
-    x is this score; the learner's other first attempts on the quiz give the rest score
-    T for this question, and each of those questions' rest score grows by x.
+    x is this score; `others` are the learner's first-attempt scores on the quiz's other
+    questions, whose total T is this question's rest score, and each of those questions'
+    rest score grows by x. With sign=-1 the same amounts are taken out again.
     """
-    question = answer.question
-    others = _first_scores(learner, question.quiz_id, exclude=question.pk)
-    x = answer.score
+    _fold_first(answer.question_id, answer.score, others, sign)
+    for choice in picks:
+        _bump(ChoiceStats, {"choice_id": choice.pk}, first_picks=sign)
+
+
+def _fold_first(question_id: int, x: float, others: dict[int, float], sign: int) -> None:
     total = sum(others.values())
-    _bump(QuestionStats, {"question_id": question.pk}, n=1, sx=x, sxx=x * x, sy=total, syy=total * total, sxy=x * total)
+    _bump(
+        QuestionStats,
+        {"question_id": question_id},
+        n=sign,
+        sx=sign * x,
+        sxx=sign * x * x,
+        sy=sign * total,
+        syy=sign * total * total,
+        sxy=sign * x * total,
+    )
     for other_id, x_other in others.items():
         y_old = total - x_other
-        _bump(QuestionStats, {"question_id": other_id}, sy=x, syy=2 * x * y_old + x * x, sxy=x_other * x)
-    for choice in answer.picks.all():
-        _bump(ChoiceStats, {"choice_id": choice.pk}, first_picks=1)
-
-
-def _first_scores(learner, quiz_id: int, *, exclude: int) -> dict[int, float]:
-    firsts = (
-        Answer.objects.for_learner(learner)
-        .filter(question__quiz_id=quiz_id)
-        .exclude(question_id=exclude)
-        .values("question_id")
-        .annotate(first=Min("id"))
-        .values("first")
-    )
-    return dict(Answer.objects.filter(id__in=firsts).values_list("question_id", "score"))
+        _bump(
+            QuestionStats,
+            {"question_id": other_id},
+            sy=sign * x,
+            syy=sign * (2 * x * y_old + x * x),
+            sxy=sign * x_other * x,
+        )
 
 
 # -- rebuilding from the raw rows ---------------------------------------------------------
@@ -208,33 +266,35 @@ def rebuild_learners(user_ids=None) -> None:
         .values("user_id", "lesson__part_id")
         .annotate(done=Count("id", filter=Q(completed_at__isnull=False)))
     ]
+    statuses = _statuses(scoped(Answer.objects), scoped(ExerciseAttempt.objects))
+    for status in statuses:
+        if status.passed:
+            summary(status.user_id).checks_passed += 1
+    LearnerSummary.objects.bulk_create(summaries.values(), batch_size=2000)
+    PartSummary.objects.bulk_create(parts, batch_size=2000)
+    CheckStatus.objects.bulk_create(statuses, batch_size=2000)
+
+
+def _statuses(answers, attempts) -> list[CheckStatus]:
+    """CheckStatus rows (unsaved) computed from the given answers and exercise attempts."""
     statuses = []
     quizzes = {q.pk: q for q in Quiz.objects.annotate(active=Count("questions", filter=Q(questions__retired=False)))}
     per_quiz: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
     for user_id, quiz_id, question_id, score in (
-        scoped(Answer.objects)
-        .filter(question__retired=False)
+        answers.filter(question__retired=False, user__isnull=False)
         .order_by("id")
         .values_list("user_id", "question__quiz_id", "question_id", "score")
         .iterator(chunk_size=5000)
     ):
         per_quiz[(user_id, quiz_id)].append((question_id, score))
     for (user_id, quiz_id), rows in per_quiz.items():
-        quiz, latest = quizzes[quiz_id], dict(rows)
-        passed = len(latest) == quiz.active > 0 and is_passed(sum(latest.values()) / quiz.active, quiz.pass_mark)
-        statuses.append(
-            CheckStatus(
-                user_id=user_id,
-                quiz_id=quiz_id,
-                attempts=len(rows),
-                wrong=sum(1 for _, s in rows if s < 1.0),
-                passed=passed,
-            )
-        )
+        quiz = quizzes[quiz_id]
+        attempts_, wrong, passed = _quiz_status(rows, quiz.active, quiz.pass_mark)
+        statuses.append(CheckStatus(user_id=user_id, quiz_id=quiz_id, attempts=attempts_, wrong=wrong, passed=passed))
     per_exercise: dict[tuple[int, int], list[float]] = defaultdict(list)
     marks = {}
     for user_id, exercise_id, score, mark in (
-        scoped(ExerciseAttempt.objects)
+        attempts.filter(user__isnull=False)
         .order_by("id")
         .values_list("user_id", "exercise_id", "score", "exercise__pass_mark")
         .iterator(chunk_size=5000)
@@ -242,21 +302,11 @@ def rebuild_learners(user_ids=None) -> None:
         per_exercise[(user_id, exercise_id)].append(score)
         marks[exercise_id] = mark
     for (user_id, exercise_id), scores in per_exercise.items():
+        attempts_, wrong, passed = _exercise_status(scores, marks[exercise_id])
         statuses.append(
-            CheckStatus(
-                user_id=user_id,
-                exercise_id=exercise_id,
-                attempts=len(scores),
-                wrong=sum(1 for s in scores if not is_passed(s, marks[exercise_id])),
-                passed=is_passed(scores[-1], marks[exercise_id]),
-            )
+            CheckStatus(user_id=user_id, exercise_id=exercise_id, attempts=attempts_, wrong=wrong, passed=passed)
         )
-    for status in statuses:
-        if status.passed:
-            summary(status.user_id).checks_passed += 1
-    LearnerSummary.objects.bulk_create(summaries.values(), batch_size=2000)
-    PartSummary.objects.bulk_create(parts, batch_size=2000)
-    CheckStatus.objects.bulk_create(statuses, batch_size=2000)
+    return statuses
 
 
 @transaction.atomic
@@ -309,17 +359,7 @@ def rebuild_all() -> None:
     for quiz in Quiz.objects.all():
         rebuild_quiz(quiz)
     ConfusionCount.objects.all().delete()
-    ConfusionCount.objects.bulk_create(
-        ConfusionCount(
-            taxonomy_id=row["case__exercise__taxonomy_id"],
-            correct=row["correct_category"],
-            chosen=row["category"],
-            n=row["n"],
-        )
-        for row in CasePick.objects.values("case__exercise__taxonomy_id", "correct_category", "category").annotate(
-            n=Count("id")
-        )
-    )
+    refresh_confusion(Taxonomy.objects.values("pk"))
     DailyScores.objects.all().delete()
     days: dict = defaultdict(lambda: [0, 0.0, 0, 0.0])
     for created, score in Answer.objects.values_list("created_at", "score").iterator(chunk_size=10000):
@@ -334,6 +374,126 @@ def rebuild_all() -> None:
         DailyScores(day=d, answers=v[0], answer_score_sum=v[1], attempts=v[2], attempt_score_sum=v[3])
         for d, v in days.items()
     )
+
+
+# -- content edits ---------------------------------------------------------------------
+# Which lessons are published, which questions are active and the pass marks are part of
+# what the summaries mean. Each content write calls these for what it changed, in its own
+# transaction; they touch only the learners and rows that change.
+
+
+def refresh_progress(lesson_ids, part_ids) -> None:
+    """After lessons were published, unpublished or moved between parts: lessons completed
+    per learner and the part rows (started, completed) of everyone with progress in them."""
+    users = LessonProgress.objects.filter(lesson_id__in=lesson_ids, user__isnull=False).values("user_id")
+    done = Q(lesson__status=Lesson.Status.PUBLISHED, completed_at__isnull=False)
+    completed = (
+        LessonProgress.objects.filter(done, user_id=OuterRef("user_id"))
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    LearnerSummary.objects.filter(user_id__in=users).update(lessons_completed=Coalesce(Subquery(completed), 0))
+    PartSummary.objects.filter(part_id__in=part_ids, user_id__in=users).delete()
+    PartSummary.objects.bulk_create(
+        (
+            PartSummary(user_id=row["user_id"], part_id=row["lesson__part_id"], lessons_completed=row["done"])
+            for row in LessonProgress.objects.filter(
+                user_id__in=users, lesson__part_id__in=part_ids, lesson__status=Lesson.Status.PUBLISHED
+            )
+            .values("user_id", "lesson__part_id")
+            .annotate(done=Count("id", filter=Q(completed_at__isnull=False)))
+        ),
+        batch_size=2000,
+    )
+
+
+def refresh_checks(*, quiz: Quiz | None = None, exercise: Exercise | None = None) -> None:
+    """After a quiz's questions or pass mark, or an exercise's pass mark, changed: every
+    learner's status on it and their count of checks passed."""
+    if quiz is not None:
+        target, answers = {"quiz": quiz}, Answer.objects.filter(question__quiz=quiz)
+        attempts = ExerciseAttempt.objects.none()
+    else:
+        target, answers = {"exercise": exercise}, Answer.objects.none()
+        attempts = ExerciseAttempt.objects.filter(exercise=exercise)
+    users = (answers if quiz is not None else attempts).filter(user__isnull=False).values("user_id")
+    CheckStatus.objects.filter(**target).delete()
+    CheckStatus.objects.bulk_create(_statuses(answers, attempts), batch_size=2000)
+    passed = (
+        CheckStatus.objects.filter(user_id=OuterRef("user_id"), passed=True)
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    LearnerSummary.objects.filter(user_id__in=users).update(checks_passed=Coalesce(Subquery(passed), 0))
+
+
+def refresh_confusion(taxonomy_ids) -> None:
+    """Confusion counts of some taxonomies from the picks (after an exercise changed taxonomy)."""
+    ConfusionCount.objects.filter(taxonomy_id__in=taxonomy_ids).delete()
+    ConfusionCount.objects.bulk_create(
+        ConfusionCount(
+            taxonomy_id=row["case__exercise__taxonomy_id"],
+            correct=row["correct_category"],
+            chosen=row["category"],
+            n=row["n"],
+        )
+        for row in CasePick.objects.filter(case__exercise__taxonomy_id__in=taxonomy_ids)
+        .values("case__exercise__taxonomy_id", "correct_category", "category")
+        .annotate(n=Count("id"))
+    )
+
+
+def forget_learner(user) -> None:
+    """Before an account is deleted: take its rows out of the sums shared with other
+    learners (daily scores, first-attempt statistics, confusion counts). Its own summaries
+    go with the account."""
+    days: dict = defaultdict(lambda: [0, 0.0, 0, 0.0])
+    for created, score in Answer.objects.filter(user=user).values_list("created_at", "score"):
+        day = days[timezone.localdate(created)]
+        day[0] += 1
+        day[1] += score
+    for created, score in ExerciseAttempt.objects.filter(user=user).values_list("created_at", "score"):
+        day = days[timezone.localdate(created)]
+        day[2] += 1
+        day[3] += score
+    for day, (answers, answer_sum, attempts, attempt_sum) in days.items():
+        DailyScores.objects.filter(day=day).update(
+            answers=F("answers") - answers,
+            answer_score_sum=F("answer_score_sum") - answer_sum,
+            attempts=F("attempts") - attempts,
+            attempt_score_sum=F("attempt_score_sum") - attempt_sum,
+        )
+    # First attempts: take each question out in the reverse of the order it went in, so
+    # every step is the exact inverse of the step that added it.
+    firsts = Answer.objects.filter(user=user).values("question_id").annotate(first=Min("id")).values("first")
+    per_quiz: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for quiz_id, question_id, score in (
+        Answer.objects.filter(id__in=firsts).order_by("id").values_list("question__quiz_id", "question_id", "score")
+    ):
+        per_quiz[quiz_id].append((question_id, score))
+    for vector in per_quiz.values():
+        while vector:
+            question_id, x = vector.pop()
+            _fold_first(question_id, x, dict(vector), -1)
+    for row in (
+        Answer.picks.through.objects.filter(answer_id__in=firsts).values("choice_id").annotate(n=Count("answer_id"))
+    ):
+        ChoiceStats.objects.filter(choice_id=row["choice_id"]).update(first_picks=F("first_picks") - row["n"])
+    for row in (
+        CasePick.objects.filter(attempt__user=user)
+        .values("case__exercise__taxonomy_id", "correct_category", "category")
+        .annotate(n=Count("id"))
+    ):
+        ConfusionCount.objects.filter(
+            taxonomy_id=row["case__exercise__taxonomy_id"], correct=row["correct_category"], chosen=row["category"]
+        ).update(n=F("n") - row["n"])
+    # Rows nobody contributes to any more are not rows a rebuild would make.
+    QuestionStats.objects.filter(n=0).delete()
+    ChoiceStats.objects.filter(first_picks=0).delete()
+    ConfusionCount.objects.filter(n=0).delete()
+    DailyScores.objects.filter(answers=0, attempts=0).delete()
 
 
 def quizzes_touched_by(user_id: int, guest_key: str) -> list[Quiz]:

@@ -2,7 +2,17 @@
 
 import pytest
 
-from lessons.grading import GradingError, grade_case, grade_choices, is_passed, mean, outcome
+from lessons.grading import (
+    GradingError,
+    exercise_passed,
+    grade_case,
+    grade_choices,
+    is_passed,
+    mean,
+    outcome,
+    quiz_passed,
+    quiz_score,
+)
 
 
 def test_right_single_choice_scores_one():
@@ -81,3 +91,24 @@ def test_mean_and_pass_mark():
 
 def test_outcome_words():
     assert (outcome(1.0), outcome(0.0), outcome(0.4)) == ("correct", "incorrect", "partial")
+
+
+def test_quiz_is_passed_only_when_every_active_question_is_answered():
+    assert not quiz_passed([1.0, 1.0], 3, 60)  # two of three answered, even if both right
+    assert quiz_passed([1.0, 1.0, 0.0], 3, 60)
+    assert not quiz_passed([1.0, 0.0, 0.0], 3, 60)
+
+
+def test_quiz_score_counts_unanswered_questions_as_zero():
+    assert quiz_score([1.0, 0.5], 4) == pytest.approx(0.375)
+    assert quiz_score([], 0) == 0.0
+
+
+def test_quiz_without_active_questions_is_not_passed():
+    assert not quiz_passed([], 0, 0)
+
+
+def test_exercise_is_passed_on_its_latest_check():
+    assert exercise_passed(0.7, 70)
+    assert not exercise_passed(0.69, 70)
+    assert not exercise_passed(None, 0)

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from lessons.actions import merge_guest_progress
+from lessons.actions import delete_learner, merge_guest_progress
 from lessons.csv_export import streamed_csv
 from lessons.forms import LengthCheckedAuthenticationForm
 from lessons.learners import GUEST_KEY, Learner
@@ -150,7 +150,7 @@ def delete_account(request):
         if request.POST.get("confirm", "").strip() == request.user.get_username():
             user = request.user
             logout(request)
-            user.delete()  # answers, attempts and progress cascade with the account
+            delete_learner(user)
             messages.success(request, "Your account and all its data have been deleted.")
             return redirect("lessons:outline")
         error = "Type your username exactly to confirm."

@@ -9,7 +9,7 @@ from django_htmx.http import trigger_client_event
 from lessons.actions import check_exercise, complete_lesson, record_answer, record_visit
 from lessons.forms import BadSubmission, IncompleteExercise, picked_categories, picked_choices
 from lessons.learners import Learner
-from lessons.lesson_page import QuestionResult, find_question, lesson_blocks
+from lessons.lesson_page import find_question, lesson_blocks
 from lessons.models import Course, ExerciseAttempt, Lesson, LessonProgress, Taxonomy
 from lessons.progress import STATUS_LABELS, course_progress, lesson_checks, lesson_status
 from lessons.throttle import RATE_LIMIT_MESSAGE, over_answer_limit
@@ -121,12 +121,7 @@ def question_answer(request, part_slug, lesson_slug, question_id):
         state.error = str(exc)
         status = max(status, 400)
     else:
-        answer = record_answer(learner, state.question, choices)
-        state.attempts += 1
-        state.latest = answer.score
-        state.best = max(answer.score, state.best or 0.0)
-        shown = [choice.pk for _, choice in state.choices]
-        state.result = QuestionResult(answer.score, sorted(choices, key=lambda c: shown.index(c.pk)))
+        state.record(record_answer(learner, state.question, choices), choices)
 
     if request.htmx:
         response = render(request, "lessons/includes/quiz.html#question", {"q": state, "lesson": lesson}, status=status)
@@ -170,11 +165,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
                 card.picked = exc.picks.get(card.case.slug, [])
         status = max(status, 400)
     else:
-        attempt = check_exercise(learner, state.exercise, cases, picks)
-        state.grade(attempt)
-        state.attempts += 1
-        state.latest = attempt.score
-        state.best = max(attempt.score, state.best or 0.0)
+        state.record(check_exercise(learner, state.exercise, cases, picks))
 
     if request.htmx:
         response = render(request, "lessons/includes/exercise.html#exercise", context, status=status)
@@ -202,7 +193,7 @@ def lesson_progress(request, part_slug, lesson_slug):
         return render(
             request, "lessons/includes/progress.html#lesson-progress", _progress_context(request, lesson, page, learner)
         )
-    completed, missing = complete_lesson(learner, lesson, lesson_checks(page))
+    completed, missing = complete_lesson(learner, lesson)
     context = _progress_context(request, lesson, page, learner, missing=missing, just_completed=completed)
     if request.htmx:
         response = render(request, "lessons/includes/progress.html#lesson-progress", context)
