@@ -9,9 +9,9 @@ from django.urls import reverse
 from lessons.models import Case, ExerciseAttempt
 
 from .factories import make_exercise, make_lesson, make_user
+from .htmx import HTMX, assert_fragment
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HX-Request": "true"}
 
 
 def check_url(lesson, exercise):
@@ -32,9 +32,8 @@ def all_answers(exercise, value="a"):
 def test_all_right_scores_one_and_explains_each_card(client, setup):
     lesson, exercise = setup
     response = client.post(check_url(lesson, exercise), all_answers(exercise), headers=HTMX)
-    html = response.content.decode()
-    assert response.status_code == 200 and "<title>" not in html
-    assert f'id="exercise-{exercise.slug}"' in html and 'data-outcome="correct"' in html
+    html = assert_fragment(response, f"exercise-{exercise.slug}")
+    assert 'data-outcome="correct"' in html
     for n in (1, 2, 3):
         assert f"Explanation {n}." in html
     attempt = ExerciseAttempt.objects.get()

@@ -10,9 +10,9 @@ from lessons.forms import choice_token
 from lessons.models import Answer, Choice, Question
 
 from .factories import make_lesson_with_quiz, make_quiz, make_user
+from .htmx import HTMX, assert_fragment
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HX-Request": "true"}
 
 
 def answer_url(lesson, question):
@@ -33,10 +33,8 @@ def setup(db):
 def test_htmx_right_answer_returns_the_fragment_and_records_it(client, setup):
     lesson, quiz, question = setup
     response = client.post(answer_url(lesson, question), {"choice": token(question)}, headers=HTMX)
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert f'id="question-{question.pk}"' in html and 'data-outcome="correct"' in html
-    assert "<title>" not in html
+    html = assert_fragment(response, f"question-{question.pk}")
+    assert 'data-outcome="correct"' in html
     assert "Feedback 1.1" in html and "Because 1." in html
     assert response["HX-Trigger"] and "quiz-changed" in response["HX-Trigger"]
     answer = Answer.objects.get()
@@ -168,7 +166,7 @@ def test_best_and_latest_scores_are_shown(client, setup):
     client.post(answer_url(lesson, question), {"choice": token(question)}, headers=HTMX)
     client.post(answer_url(lesson, question), {"choice": token(question, correct=False)}, headers=HTMX)
     summary_url = reverse("lessons:quiz_summary", args=[lesson.part.slug, lesson.slug, quiz.slug])
-    html = client.get(summary_url, headers=HTMX).content.decode()
+    html = assert_fragment(client.get(summary_url, headers=HTMX), f"quiz-{quiz.slug}-summary")
     assert "answered 1 of 2" in html and "latest 0, best 1" in html
 
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 from lessons.models import Answer, Lesson, LessonProgress, LessonRevision, Part, Question, Quiz
 
 from .factories import make_exercise, make_lesson, make_lesson_with_quiz, make_part, make_quiz, make_user
+from .htmx import HTMX, assert_fragment
 from .test_markdown import DANGEROUS, HOSTILE
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
@@ -184,8 +184,7 @@ def test_reorder_with_up_and_down(instructor):
     part = make_part()
     first, second, third = (make_lesson(part, n) for n in (1, 2, 3))
     response = instructor.post(reverse("lessons:studio_lesson_move", args=[third.pk, "up"]), headers=HTMX)
-    html = response.content.decode()
-    assert response.status_code == 200 and f'id="part-lessons-{part.pk}"' in html and "<title>" not in html
+    assert_fragment(response, f"part-lessons-{part.pk}")
     assert [lesson.pk for lesson in part.lessons.order_by("order")] == [first.pk, third.pk, second.pk]
     instructor.post(reverse("lessons:studio_lesson_move", args=[first.pk, "up"]))  # already first: no-op
     assert [lesson.pk for lesson in part.lessons.order_by("order")] == [first.pk, third.pk, second.pk]
@@ -197,8 +196,8 @@ def test_search_across_lesson_text(instructor):
     response = instructor.get(
         reverse("lessons:studio_outline"), {"q": "coastrunners", "fragment": "results"}, headers=HTMX
     )
-    html = response.content.decode()
-    assert 'id="search-results"' in html and "1 lesson match" in html and "Boats" in html and "Other" not in html
+    html = assert_fragment(response, "search-results")
+    assert "1 lesson match" in html and "Boats" in html and "Other" not in html
 
 
 def test_preview_renders_like_learners_see_and_lists_problems(instructor):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -60,7 +61,9 @@ def _filters(request) -> tuple[FilterForm, reports.Filters, bool]:
 def _render(request, template, context, fragment):
     """One URL, two representations: the page, or its results region for htmx."""
     filters, valid = context["filters"], context["valid"]
-    context["query"] = filters.as_query()
+    # The filters in force, for links that keep them ({% querystring query ... %}).
+    context["query"] = QueryDict(mutable=True)
+    context["query"].update(filters.as_query())
     status = 200 if valid else 400
     if request.htmx:
         return render(request, f"{template}#{fragment}", context, status=status)
@@ -164,6 +167,7 @@ def report_taxonomy(request, taxonomy_slug):
 
 @private_no_store
 @require_GET
+@vary_on_headers("HX-Request")
 @staff_required
 def report_attention(request):
     form, filters, valid = _filters(request)

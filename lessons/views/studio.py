@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from lessons.actions import (
     EditConflict,
@@ -111,6 +112,7 @@ def _course_paths() -> set[str]:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @instructor_required
 def studio_outline(request):
     parts = Part.objects.prefetch_related("lessons")
@@ -180,6 +182,7 @@ def studio_part_delete(request, part_id):
 
 
 @require_POST
+@vary_on_headers("HX-Request")
 @instructor_required
 def studio_lesson_move(request, lesson_id, direction):
     lesson = get_object_or_404(Lesson.objects.select_related("part"), pk=lesson_id)
