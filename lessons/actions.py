@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lessons import stats
@@ -492,7 +494,12 @@ def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
     # so the summaries read every earlier answer when they decide what was a learner's first
     # attempt: PostgreSQL's READ COMMITTED would otherwise let two simultaneous first answers
     # both see none. SQLite's IMMEDIATE transactions are serialised already.
-    quiz = Quiz.objects.select_for_update().get(pk=question.quiz_id)
+    questions = Question.objects.filter(quiz=OuterRef("pk"), retired=False).values("quiz").annotate(n=Count("pk"))
+    quiz = (
+        Quiz.objects.select_for_update()
+        .annotate(active=Coalesce(Subquery(questions.values("n")), 0))
+        .get(pk=question.quiz_id)
+    )
     # Only active choices are options: a retired one is neither pickable nor counted as right.
     active = [c for c in question.choices.all() if not c.retired]
     if any(c.retired or c.question_id != question.pk for c in choices):

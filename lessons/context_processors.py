@@ -1,5 +1,7 @@
 """Template context every page needs: the course's name and the user's role."""
 
+from django.utils.functional import SimpleLazyObject
+
 from lessons.permissions import is_instructor
 
 
@@ -7,5 +9,6 @@ def site(request):
     user = getattr(request, "user", None)
     return {
         "site_name": "Alignment Course",
-        "user_is_instructor": bool(user and is_instructor(user)),
+        # Lazy: only full pages (the navigation) ask, so fragments skip the query.
+        "user_is_instructor": SimpleLazyObject(lambda: bool(user and is_instructor(user))),
     }

@@ -21,7 +21,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, DateTimeField, F, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    FloatField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -54,6 +68,13 @@ def _bump(model, lookup: dict, **increments) -> None:
                 model.objects.create(**lookup, **increments)
         except IntegrityError:  # created by a concurrent request in between: add to that row
             model.objects.filter(**lookup).update(**{k: F(k) + v for k, v in increments.items()})
+
+
+def _add(model, lookup: dict, **increments) -> None:
+    """Add to counters on one row, creating it if needed. Only for rows written under the
+    quiz or exercise lock (see actions.record_answer), where no one else can create them."""
+    if not model.objects.filter(**lookup).update(**{k: F(k) + v for k, v in increments.items()}):
+        model.objects.create(**lookup, **increments)
 
 
 def _touch(user_id: int, when) -> None:
@@ -119,11 +140,21 @@ def on_answer(learner, answer: Answer, quiz: Quiz, picks) -> None:
         others = {qid: score for qid, (_, score) in firsts.items() if qid != answer.question_id}
         _add_first_attempt(answer, others, picks)
     if learner.user_id:
-        active = quiz.questions.filter(retired=False).count()
-        status = _quiz_status([(q, score) for _, q, score, retired in rows if not retired], active, quiz.pass_mark)
-        change = _save_status(learner.user_id, {"quiz": quiz}, *status)
+        # The status as it stood before this answer follows from the same rows (content
+        # edits keep CheckStatus equal to it), so it need not be read back.
+        active_rows = [(q, score) for _, q, score, retired in rows if not retired]
+        earlier = [(q, score) for answer_id, q, score, retired in rows if not retired and answer_id != answer.pk]
+        before = _quiz_status(earlier, quiz.active, quiz.pass_mark)
+        attempts, wrong, passed = _quiz_status(active_rows, quiz.active, quiz.pass_mark)
+        lookup = {"user_id": learner.user_id, "quiz": quiz}
+        if not CheckStatus.objects.filter(**lookup).update(attempts=attempts, wrong=wrong, passed=passed):
+            CheckStatus.objects.create(**lookup, attempts=attempts, wrong=wrong, passed=passed)
         _add_to_learner(
-            learner.user_id, answer.created_at, answers=1, answer_score_sum=answer.score, checks_passed=change
+            learner.user_id,
+            answer.created_at,
+            answers=1,
+            answer_score_sum=answer.score,
+            checks_passed=int(passed) - int(before[2]),
         )
 
 
@@ -169,17 +200,6 @@ def _exercise_status(scores: list[float], pass_mark: int) -> tuple[int, int, boo
     return len(scores), wrong, exercise_passed(scores[-1] if scores else None, pass_mark)
 
 
-def _save_status(user_id: int, target: dict, attempts: int, wrong: int, passed: bool) -> int:
-    """Store one learner's status on a quiz or exercise; returns the change in checks passed (-1, 0, 1)."""
-    lookup = {"user_id": user_id, **target}
-    before = CheckStatus.objects.filter(**lookup).values_list("passed", flat=True).first()
-    if before is None:
-        CheckStatus.objects.create(**lookup, attempts=attempts, wrong=wrong, passed=passed)
-    else:
-        CheckStatus.objects.filter(**lookup).update(attempts=attempts, wrong=wrong, passed=passed)
-    return int(passed) - int(bool(before))
-
-
 def _add_first_attempt(answer: Answer, others: dict[int, float], picks, sign: int = 1) -> None:
     """Fold a learner's first attempt at a question into the quiz's running sums.
 
@@ -189,12 +209,12 @@ def _add_first_attempt(answer: Answer, others: dict[int, float], picks, sign: in
     """
     _fold_first(answer.question_id, answer.score, others, sign)
     for choice in picks:
-        _bump(ChoiceStats, {"choice_id": choice.pk}, first_picks=sign)
+        _add(ChoiceStats, {"choice_id": choice.pk}, first_picks=sign)
 
 
 def _fold_first(question_id: int, x: float, others: dict[int, float], sign: int) -> None:
     total = sum(others.values())
-    _bump(
+    _add(
         QuestionStats,
         {"question_id": question_id},
         n=sign,
@@ -204,15 +224,20 @@ def _fold_first(question_id: int, x: float, others: dict[int, float], sign: int)
         syy=sign * total * total,
         sxy=sign * x * total,
     )
-    for other_id, x_other in others.items():
-        y_old = total - x_other
-        _bump(
-            QuestionStats,
-            {"question_id": other_id},
-            sy=sign * x,
-            syy=sign * (2 * x * y_old + x * x),
-            sxy=sign * x_other * x,
-        )
+    if not others:
+        return
+
+    def per_question(amounts: dict[int, float]) -> Case:
+        whens = [When(question_id=q, then=Value(amount)) for q, amount in amounts.items()]
+        return Case(*whens, default=Value(0.0), output_field=FloatField())
+
+    # Each other question's rest score grows by x: one UPDATE for all of them (their rows
+    # exist: this learner's first attempts on them made them).
+    QuestionStats.objects.filter(question_id__in=others).update(
+        sy=F("sy") + sign * x,
+        syy=F("syy") + per_question({q: sign * (2 * x * (total - xo) + x * x) for q, xo in others.items()}),
+        sxy=F("sxy") + per_question({q: sign * xo * x for q, xo in others.items()}),
+    )
 
 
 # -- rebuilding from the raw rows ---------------------------------------------------------

@@ -189,3 +189,20 @@ def test_lesson_with_quizzes_has_constant_queries(client, django_assert_max_num_
     with django_assert_max_num_queries(12, info=info):
         response = client.get(lesson.get_absolute_url())
     assert response.content.decode().count("Check answer") == 24
+
+
+@pytest.mark.parametrize("questions", [3, 12])
+def test_an_answer_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, questions):
+    lesson, quiz = make_lesson_with_quiz(questions=questions)
+    client.force_login(make_user())
+    client.get(lesson.get_absolute_url())
+    posts = [(answer_url(lesson, question), {"choice": token(question)}) for question in quiz.questions.all()]
+    for url, data in posts[:-1]:
+        client.post(url, data, headers=HTMX)
+    # Session, user, lesson, quiz state (4), quiz lock, the answer and its pick, daily
+    # scores, the learner's quiz answers, first-attempt sums (3), choice sums (2), check
+    # status, learner summary, and the test's savepoint pair.
+    with django_assert_max_num_queries(21, info="one answer must not grow with the quiz's questions"):
+        response = client.post(*posts[-1], headers=HTMX)
+    assert response.status_code == 200
+    assert Answer.objects.filter(score=1.0).count() == questions

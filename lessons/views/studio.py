@@ -38,7 +38,7 @@ from lessons.course_source import (
     write_course,
 )
 from lessons.learners import Learner
-from lessons.lesson_page import exercise_states, lesson_blocks, quiz_states
+from lessons.lesson_page import lesson_blocks
 from lessons.markdown import MAX_SOURCE_BYTES, MarkdownError
 from lessons.models import Answer, Course, Exercise, ExerciseAttempt, Lesson, LessonRevision, Part, Quiz, Taxonomy
 from lessons.permissions import instructor_required
@@ -266,29 +266,19 @@ def studio_lesson_preview(request):
         lesson.render()
     except MarkdownError as exc:
         problems.append(str(exc))
-        lesson.blocks, lesson.headings = [], []
-    embeds = split_blocks(source)
-    quizzes = list(Quiz.objects.for_display().filter(slug__in=[s for k, s in embeds if k == "quiz"]))
-    exercises = list(Exercise.objects.for_display().filter(slug__in=[s for k, s in embeds if k == "exercise"]))
-    nobody = Learner(None, "")
-    quiz_map, exercise_map = quiz_states(quizzes, nobody), exercise_states(exercises, nobody)
+        # The text fails to render; its quizzes and exercises still show and are checked.
+        lesson.blocks = [{"type": kind, "slug": slug} for kind, slug in split_blocks(source) if kind != "markdown"]
+        lesson.headings = []
+    page = lesson_blocks(lesson, Learner(None, ""))  # the learners' assembly, as nobody in particular
     problems += lesson_problems(
-        source, lesson.headings, quizzes=set(quiz_map), exercises=set(exercise_map), paths=_course_paths()
+        source, lesson.headings, quizzes=set(page.quizzes), exercises=set(page.exercises), paths=_course_paths()
     )
-    blocks = []
-    for block in lesson.blocks:
-        if block["type"] == "quiz" and block["slug"] in quiz_map:
-            blocks.append({"type": "quiz", "state": quiz_map[block["slug"]]})
-        elif block["type"] == "exercise" and block["slug"] in exercise_map:
-            blocks.append({"type": "exercise", "state": exercise_map[block["slug"]]})
-        elif block["type"] == "html":
-            blocks.append(block)
     lesson_id = request.POST.get("lesson_id", "")
     lesson_id = int(lesson_id) if re.fullmatch(r"[0-9]{1,18}", lesson_id) else None
     preview_lesson = Lesson.objects.select_related("part").filter(pk=lesson_id).first() if lesson_id else None
     # Inert forms still need URLs to render: a stand-in lesson gives them harmless ones.
     stand_in = Lesson(slug="preview", part=Part(slug="preview"))
-    context = {"blocks": blocks, "problems": problems, "lesson": preview_lesson or stand_in}
+    context = {"blocks": page.blocks, "problems": problems, "lesson": preview_lesson or stand_in}
     return render(request, "lessons/studio/preview.html", context)
 
 
