@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Production-like values for `make serve` and the deploy check; never used for real secrets.
 PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=local-production-check-$$(hostname)-a8f3k2m9q7w1e5r4t6y8u0i2o3p DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 
-.PHONY: run serve test test-fast lint browser-deps install migrate course demo check-deploy clear-sessions check-labs clean
+.PHONY: run serve test test-fast lint format browser-deps install migrate course demo check-deploy clear-sessions check-labs clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,9 +74,14 @@ test: install browser-deps lint
 test-fast: install
 	$(PY) -m pytest -m "not browser"
 
+## make lint: the hooks of .pre-commit-config.yaml over every file (ruff, ruff format,
+## django-upgrade, djhtml), all from the venv; a hook that changes a file fails the run.
 lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
+
+## make format: let the same tools rewrite what lint would complain about
+format: install
+	-$(VENV)/bin/pre-commit run --all-files
 
 check-deploy: install
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING

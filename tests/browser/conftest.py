@@ -5,12 +5,10 @@ missing browser fails the run (make test installs it first).
 """
 
 import os
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
-from tests.conftest import COURSE_DIR
+from tests.conftest import load_course
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from test
 # fixtures are still synchronous and safe here.
@@ -42,8 +40,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def live_course(live_server, transactional_db):
-    call_command("import_course", str(COURSE_DIR), stdout=StringIO())
+def live_course(live_server, transactional_db, course_rows):
+    load_course(course_rows)
     return live_server
 
 
