@@ -5,7 +5,11 @@ the studio or the course files, which validate and render it.
 """
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
+from lessons import stats
+from lessons.actions import delete_learner
 from lessons.forms import LengthCheckedAdminAuthenticationForm
 from lessons.models import (
     Answer,
@@ -37,6 +41,73 @@ from lessons.models import (
 admin.site.login_form = LengthCheckedAdminAuthenticationForm
 
 
+class SummariesFollowEdits(admin.ModelAdmin):
+    """Content the report summaries depend on (what is published, the active questions, the
+    pass marks, an exercise's taxonomy): a save or delete here recomputes the affected
+    summaries in the admin's own transaction, as the studio and the import do."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.refresh(obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self.refresh(obj)
+
+    def delete_queryset(self, request, queryset):
+        objs = list(queryset)
+        super().delete_queryset(request, queryset)
+        for obj in objs:
+            self.refresh(obj)
+
+    def refresh(self, obj) -> None:
+        if isinstance(obj, Lesson):
+            stats.refresh_progress([obj.pk], Part.objects.values("pk"))
+        elif isinstance(obj, Quiz | Question):
+            quiz = Quiz.objects.filter(pk=obj.pk if isinstance(obj, Quiz) else obj.quiz_id).first()
+            if quiz is not None:
+                stats.refresh_checks(quiz=quiz)
+        elif isinstance(obj, Exercise):
+            if Exercise.objects.filter(pk=obj.pk).exists():
+                stats.refresh_checks(exercise=obj)
+            stats.refresh_confusion(Taxonomy.objects.values("pk"))
+
+
+class HistoryAdmin(admin.ModelAdmin):
+    """Learners' attempts and progress are history, kept as graded: look, never change.
+    (Deleting the account is how a learner's rows go, and the summaries follow.)"""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class LearnerAwareUserAdmin(UserAdmin):
+    """Deleting accounts here takes their rows out of the shared report sums first."""
+
+    def get_deleted_objects(self, objs, request):
+        # A learner's history cannot be deleted on its own, but it goes with the account.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        history = {m._meta.verbose_name for m in (Answer, ExerciseAttempt, CasePick, LessonProgress)}
+        return deleted, counts, perms_needed - history, protected
+
+    def delete_model(self, request, obj):
+        delete_learner(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            delete_learner(user)
+
+
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "tagline"]
@@ -52,7 +123,7 @@ class PartAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(SummariesFollowEdits):
     list_display = ["title", "part", "order", "status", "reading_minutes", "version", "updated_at"]
     list_filter = ["status", "part"]
     search_fields = ["title", "slug", "summary", "source"]
@@ -75,7 +146,7 @@ class ChoiceInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(SummariesFollowEdits):
     list_display = ["__str__", "quiz", "key", "order", "kind", "retired"]
     list_filter = ["kind", "retired", "quiz"]
     search_fields = ["prompt", "explanation", "quiz__slug"]
@@ -84,7 +155,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(SummariesFollowEdits):
     list_display = ["slug", "title", "pass_mark"]
     search_fields = ["slug", "title"]
 
@@ -117,7 +188,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(SummariesFollowEdits):
     list_display = ["slug", "title", "taxonomy", "multi_label", "pass_mark"]
     list_filter = ["taxonomy", "multi_label"]
     search_fields = ["slug", "title", "instructions"]
@@ -131,7 +202,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(HistoryAdmin):
     list_display = ["question", "user", "session_key", "score", "created_at"]
     list_filter = ["question__quiz", "created_at"]
     search_fields = ["user__username", "session_key"]
@@ -141,7 +212,7 @@ class AnswerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExerciseAttempt)
-class ExerciseAttemptAdmin(admin.ModelAdmin):
+class ExerciseAttemptAdmin(HistoryAdmin):
     list_display = ["exercise", "user", "session_key", "score", "created_at"]
     list_filter = ["exercise", "created_at"]
     search_fields = ["user__username", "session_key"]
@@ -151,7 +222,7 @@ class ExerciseAttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(CasePick)
-class CasePickAdmin(admin.ModelAdmin):
+class CasePickAdmin(HistoryAdmin):
     list_display = ["case", "category", "correct_category"]
     list_filter = ["case__exercise__taxonomy"]
     search_fields = ["case__title", "category"]
@@ -159,7 +230,7 @@ class CasePickAdmin(admin.ModelAdmin):
 
 
 @admin.register(LessonProgress)
-class LessonProgressAdmin(admin.ModelAdmin):
+class LessonProgressAdmin(HistoryAdmin):
     list_display = ["lesson", "user", "session_key", "first_opened_at", "last_opened_at", "completed_at"]
     list_filter = ["lesson__part", "completed_at"]
     search_fields = ["user__username", "lesson__title", "session_key"]
