@@ -200,19 +200,20 @@ def _exercise_status(scores: list[float], pass_mark: int) -> tuple[int, int, boo
     return len(scores), wrong, exercise_passed(scores[-1] if scores else None, pass_mark)
 
 
-def _add_first_attempt(answer: Answer, others: dict[int, float], picks, sign: int = 1) -> None:
-    """Fold a learner's first attempt at a question into the quiz's running sums.
-
-    x is this score; `others` are the learner's first-attempt scores on the quiz's other
-    questions, whose total T is this question's rest score, and each of those questions'
-    rest score grows by x. With sign=-1 the same amounts are taken out again.
-    """
-    _fold_first(answer.question_id, answer.score, others, sign)
+def _add_first_attempt(answer: Answer, others: dict[int, float], picks) -> None:
+    """Fold a learner's first attempt at a question into the quiz's running sums."""
+    _fold_first(answer.question_id, answer.score, others, 1)
     for choice in picks:
-        _add(ChoiceStats, {"choice_id": choice.pk}, first_picks=sign)
+        _add(ChoiceStats, {"choice_id": choice.pk}, first_picks=1)
 
 
 def _fold_first(question_id: int, x: float, others: dict[int, float], sign: int) -> None:
+    """Add (sign=1) or take out (sign=-1) one first attempt in the first-attempt sums.
+
+    x is its score; `others` are the same learner's first-attempt scores on the quiz's
+    other questions: their total is this question's rest score, and each of their rest
+    scores moves by x.
+    """
     total = sum(others.values())
     _add(
         QuestionStats,

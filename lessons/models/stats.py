@@ -133,7 +133,7 @@ class ConfusionCount(models.Model):
 
 
 class DailyScores(models.Model):
-    """Per day: answers and exercise checks by accounts, with score sums, for averages."""
+    """Per day: answers and exercise checks (accounts and guests), with score sums, for averages."""
 
     day = models.DateField(primary_key=True)
     answers = models.PositiveIntegerField(default=0)
