@@ -540,11 +540,8 @@ class _Reader:
         quizzes = {q.slug for q in course.quizzes}
         exercises = {e.slug for e in course.exercises}
         for lesson in lessons:
-            for kind, slug in split_blocks(lesson.source):
-                if kind == "quiz" and slug not in quizzes:
-                    self.problem(lesson.path, f"embeds unknown quiz '{slug}'")
-                if kind == "exercise" and slug not in exercises:
-                    self.problem(lesson.path, f"embeds unknown exercise '{slug}'")
+            for kind, slug in unknown_embeds(lesson.source, quizzes=quizzes, exercises=exercises):
+                self.problem(lesson.path, f"embeds unknown {kind} '{slug}'")
 
         lesson_slugs = {lesson.slug for lesson in lessons}
         for quiz in course.quizzes:
@@ -601,6 +598,14 @@ _EXTERNAL_IMAGE = re.compile(
 )
 
 
+def unknown_embeds(source: str, *, quizzes: set[str], exercises: set[str]) -> list[tuple[str, str]]:
+    """The (kind, slug) of every [quiz: …] or [exercise: …] line in `source` that names
+    nothing in `quizzes` or `exercises`: the one check behind the import, the editor's
+    problem list and the studio's save."""
+    known = {"quiz": quizzes, "exercise": exercises}
+    return [(kind, slug) for kind, slug in split_blocks(source) if kind in known and slug not in known[kind]]
+
+
 def lesson_problems(
     source: str,
     headings: list[dict],
@@ -611,12 +616,10 @@ def lesson_problems(
 ) -> list[str]:
     """Problems an author should see in the editor: unknown embeds, broken internal links,
     skipped heading levels, images from other sites. Pure: the caller passes what exists in the course."""
-    problems = []
-    for kind, slug in split_blocks(source):
-        if kind == "quiz" and slug not in quizzes:
-            problems.append(f"Unknown quiz '{slug}': create it first or fix the slug.")
-        if kind == "exercise" and slug not in exercises:
-            problems.append(f"Unknown exercise '{slug}': create it first or fix the slug.")
+    problems = [
+        f"Unknown {kind} '{slug}': create it first or fix the slug."
+        for kind, slug in unknown_embeds(source, quizzes=quizzes, exercises=exercises)
+    ]
     fence = None
     previous = 1
     for line in source.splitlines():

@@ -18,7 +18,7 @@ and rebuilt values agree after learners' work and after each kind of content edi
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
@@ -162,12 +162,11 @@ def on_check(learner, attempt: ExerciseAttempt, picks: list[CasePick]) -> None:
     """Fold one stored exercise check into the summaries. The caller holds the lock on the exercise."""
     exercise = attempt.exercise
     _bump(DailyScores, {"day": timezone.localdate(attempt.created_at)}, attempts=1, attempt_score_sum=attempt.score)
-    for pick in picks:
-        _bump(
-            ConfusionCount,
-            {"taxonomy_id": exercise.taxonomy_id, "correct": pick.correct_category, "chosen": pick.category},
-            n=1,
-        )
+    # One update per cell, always in the same order, so two checks of exercises sharing a
+    # taxonomy cannot deadlock on each other's rows.
+    cells = Counter((pick.correct_category, pick.category) for pick in picks)
+    for (correct, chosen), n in sorted(cells.items()):
+        _bump(ConfusionCount, {"taxonomy_id": exercise.taxonomy_id, "correct": correct, "chosen": chosen}, n=n)
     if not learner.user_id:
         return
     passed = exercise_passed(attempt.score, exercise.pass_mark)

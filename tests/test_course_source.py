@@ -113,3 +113,10 @@ def test_images_from_other_sites_are_listed_as_problems_and_site_files_are_not_b
     assert len(problems) == 2, problems
     assert "https://example.org/c.png is on another site" in problems[0]
     assert "//cdn.example.org/x.png is on another site" in problems[1]
+
+
+def test_unknown_embeds_names_each_directive_that_points_nowhere():
+    from lessons.course_source import unknown_embeds
+
+    source = "Text.\n\n[quiz: known]\n\n[quiz: missing]\n\n[exercise: gone]\n\n[exercise: here]\n"
+    assert unknown_embeds(source, quizzes={"known"}, exercises={"here"}) == [("quiz", "missing"), ("exercise", "gone")]

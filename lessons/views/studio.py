@@ -35,6 +35,7 @@ from lessons.course_source import (
     quiz_to_toml,
     split_blocks,
     taxonomy_to_toml,
+    unknown_embeds,
     write_course,
 )
 from lessons.learners import Learner
@@ -87,16 +88,11 @@ class PartForm(forms.ModelForm):
 
 
 def _unknown_embeds(source: str) -> list[str]:
-    embeds = split_blocks(source)
-    quizzes = set(Quiz.objects.filter(slug__in=[s for k, s in embeds if k == "quiz"]).values_list("slug", flat=True))
-    exercises = set(
-        Exercise.objects.filter(slug__in=[s for k, s in embeds if k == "exercise"]).values_list("slug", flat=True)
-    )
-    return [
-        f"Unknown {kind} '{slug}'."
-        for kind, slug in embeds
-        if kind != "markdown" and slug not in (quizzes if kind == "quiz" else exercises)
-    ]
+    slugs = {kind: [slug for k, slug in split_blocks(source) if k == kind] for kind in ("quiz", "exercise")}
+    quizzes = set(Quiz.objects.filter(slug__in=slugs["quiz"]).values_list("slug", flat=True))
+    exercises = set(Exercise.objects.filter(slug__in=slugs["exercise"]).values_list("slug", flat=True))
+    unknown = unknown_embeds(source, quizzes=quizzes, exercises=exercises)
+    return [f"Unknown {kind} '{slug}'." for kind, slug in unknown]
 
 
 def _course_paths() -> set[str]:
