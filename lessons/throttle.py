@@ -22,7 +22,7 @@ def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address
     the outermost trusted proxy saw (X-Forwarded-For entries further left can be forged)."""
     count = settings.TRUSTED_PROXY_COUNT
-    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",") if a.strip()]
     if count and len(forwarded) >= count:
         return forwarded[-count]
     return request.META.get("REMOTE_ADDR", "")
