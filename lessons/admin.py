@@ -229,6 +229,6 @@ class ConfusionCountAdmin(ReadOnlyAdmin):
 
 @admin.register(DailyScores)
 class DailyScoresAdmin(ReadOnlyAdmin):
-    list_display = ["day", "answers", "attempts"]
+    list_display = ["day", "shard", "answers", "attempts"]
     list_filter = ["day"]
     search_fields = ["day"]

@@ -29,6 +29,7 @@ from lessons.models import (
     PartSummary,
     QuestionStats,
     Quiz,
+    daily_shard,
 )
 
 
@@ -52,6 +53,10 @@ def _touch(user_id: int, when) -> None:
     )
 
 
+def _day_shard(row) -> dict:
+    return {"day": timezone.localdate(row.created_at), "shard": daily_shard(row.pk)}
+
+
 # -- hooks called by actions ------------------------------------------------------------
 
 
@@ -73,7 +78,7 @@ def on_complete(learner, lesson: Lesson) -> None:
 
 def on_answer(learner, answer: Answer) -> None:
     question = answer.question
-    _bump(DailyScores, {"day": timezone.localdate(answer.created_at)}, answers=1, answer_score_sum=answer.score)
+    _bump(DailyScores, _day_shard(answer), answers=1, answer_score_sum=answer.score)
     if learner.user_id:
         _bump(LearnerSummary, {"user_id": learner.user_id}, answers=1, answer_score_sum=answer.score)
         _touch(learner.user_id, answer.created_at)
@@ -85,7 +90,7 @@ def on_answer(learner, answer: Answer) -> None:
 
 def on_check(learner, attempt: ExerciseAttempt, picks: list[CasePick]) -> None:
     exercise = attempt.exercise
-    _bump(DailyScores, {"day": timezone.localdate(attempt.created_at)}, attempts=1, attempt_score_sum=attempt.score)
+    _bump(DailyScores, _day_shard(attempt), attempts=1, attempt_score_sum=attempt.score)
     for pick in picks:
         _bump(
             ConfusionCount,
@@ -322,17 +327,19 @@ def rebuild_all() -> None:
     )
     DailyScores.objects.all().delete()
     days: dict = defaultdict(lambda: [0, 0.0, 0, 0.0])
-    for created, score in Answer.objects.values_list("created_at", "score").iterator(chunk_size=10000):
-        day = days[timezone.localdate(created)]
+    for created, row_id, score in Answer.objects.values_list("created_at", "id", "score").iterator(chunk_size=10000):
+        day = days[(timezone.localdate(created), daily_shard(row_id))]
         day[0] += 1
         day[1] += score
-    for created, score in ExerciseAttempt.objects.values_list("created_at", "score").iterator(chunk_size=10000):
-        day = days[timezone.localdate(created)]
+    for created, row_id, score in ExerciseAttempt.objects.values_list("created_at", "id", "score").iterator(
+        chunk_size=10000
+    ):
+        day = days[(timezone.localdate(created), daily_shard(row_id))]
         day[2] += 1
         day[3] += score
     DailyScores.objects.bulk_create(
-        DailyScores(day=d, answers=v[0], answer_score_sum=v[1], attempts=v[2], attempt_score_sum=v[3])
-        for d, v in days.items()
+        DailyScores(day=d, shard=shard, answers=v[0], answer_score_sum=v[1], attempts=v[2], attempt_score_sum=v[3])
+        for (d, shard), v in days.items()
     )
 
 

@@ -24,6 +24,7 @@ from .stats import (
     LearnerSummary,
     PartSummary,
     QuestionStats,
+    daily_shard,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "LearnerSummary",
     "PartSummary",
     "QuestionStats",
+    "daily_shard",
     "Answer",
     "Case",
     "CasePick",
