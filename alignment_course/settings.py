@@ -74,7 +74,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "alignment_course.urls"
+# `make bench` adds a bare view to measure pages against; never set in production.
+ROOT_URLCONF = "alignment_course.bench_urls" if env_bool("DJANGO_BENCHMARK", False) else "alignment_course.urls"
 
 TEMPLATES = [
     {
@@ -110,7 +111,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Opening a SQLite connection costs a few milliseconds (schema parse, WAL files): keep
+    # it per worker in production. Development and tests (DEBUG on) reconnect per request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
     # Tests use a file, not shared-cache memory, so that concurrent-request tests see
     # SQLite's real locking (WAL plus busy timeout) rather than instant "table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}

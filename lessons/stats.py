@@ -64,8 +64,10 @@ def on_visit(learner, lesson: Lesson, when) -> None:
     if not learner.user_id:
         return
     _touch(learner.user_id, when)
-    if lesson.is_published:
-        _bump(PartSummary, {"user_id": learner.user_id, "part_id": lesson.part_id})
+    lookup = {"user_id": learner.user_id, "part_id": lesson.part_id}
+    if lesson.is_published and not PartSummary.objects.filter(**lookup).exists():
+        # ON CONFLICT DO NOTHING: a concurrent first visit to the part may have made it.
+        PartSummary.objects.bulk_create([PartSummary(**lookup)], ignore_conflicts=True)
 
 
 def on_complete(learner, lesson: Lesson) -> None:

@@ -14,7 +14,7 @@ from .assessment import (
     answer_as_seen,
     snapshot_picks,
 )
-from .course import Course, Lesson, LessonRevision, Part
+from .course import ContentVersion, Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
 from .stats import (
     CheckStatus,
@@ -42,6 +42,7 @@ __all__ = [
     "Category",
     "Choice",
     "Cohort",
+    "ContentVersion",
     "Course",
     "Exercise",
     "ExerciseAttempt",
