@@ -179,7 +179,7 @@ def question_answer(request, part_slug, lesson_slug, question_id):
     if found is None:
         return render(request, "404.html", status=404)
     quiz_state, state = found
-    if request.method == "GET":
+    if request.method != "POST":
         if not request.htmx:
             return redirect(f"{lesson.get_absolute_url()}#{state.dom_id}")
         return render(request, "lessons/includes/quiz.html#question", {"q": state, "lesson": lesson})
@@ -226,7 +226,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
     if state is None:
         return render(request, "404.html", status=404)
     context = {"ex": state, "lesson": lesson}
-    if request.method == "GET":
+    if request.method != "POST":
         if not request.htmx:
             return redirect(f"{lesson.get_absolute_url()}#{state.dom_id}")
         return render(request, "lessons/includes/exercise.html#exercise", context)
@@ -273,7 +273,7 @@ def lesson_progress(request, part_slug, lesson_slug):
     lesson = _published_lesson(part_slug, lesson_slug)
     learner = Learner.from_request(request, create=request.method == "POST")
     page = lesson_blocks(lesson, learner)
-    if request.method == "GET":
+    if request.method != "POST":
         if not request.htmx:
             return redirect(f"{lesson.get_absolute_url()}#lesson-progress")
         return render(
