@@ -10,7 +10,7 @@ def create_row(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lessons', '0009_dailyscores_shards'),
+        ('lessons', '0011_dailyscores_shards'),
     ]
 
     operations = [

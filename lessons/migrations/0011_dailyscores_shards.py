@@ -23,7 +23,7 @@ def copy_days(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("lessons", "0008_question_choice_keys")]
+    dependencies = [("lessons", "0010_lesson_revision_from_files")]
 
     operations = [
         migrations.CreateModel(
