@@ -43,6 +43,8 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_SECURE_SSL_REDIRECT": "0",
     "DJANGO_BENCHMARK": "1",
+    # The answer figure measures answering, not the per-account rate limit refusing it.
+    "DJANGO_ANSWER_RATE_LIMIT": "1000000000",
 }
 ANSWERING_LEARNERS = 20
 
