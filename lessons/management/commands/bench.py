@@ -140,6 +140,17 @@ class Command(BaseCommand):
             "outline": [*learner, f"{root}/"],
             "answer": ["-s", str(script), f"{root}{plan['answers'][0]['path']}"],
         }
+        # Warm up both workers (imports, templates, caches) so that a short run measures the
+        # steady state, not the first requests.
+        for path, cookie in [
+            (plan["lesson"], ""),
+            (plan["lesson"], plan["reader_cookie"]),
+            ("/", plan["reader_cookie"]),
+        ]:
+            for _ in range(6):
+                request = urllib.request.Request(f"{root}{path}", headers={"Cookie": cookie} if cookie else {})
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    response.read()
         rates: dict[str, list[float]] = {name: [] for name in TARGETS}
         failed = False
         for _ in range(rounds):
@@ -157,6 +168,9 @@ class Command(BaseCommand):
                     self.stderr.write(f"{name}: {bad.group(0) if bad else ''} {errors.group(0) if errors else ''}")
                     failed = True
                 rates[name].append(float(rate.group(1)) if rate else 0.0)
+                if not rates[name][-1]:
+                    self.stderr.write(f"{name}: no request completed in {seconds}s")
+                    failed = True
         bare = sum(rates["bare"]) / rounds
         self.stdout.write(
             f"\n{label} ({plan['vendor']}): gunicorn 2 workers, wrk -c{connections}, "
