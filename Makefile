@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Production-like values for `make serve` and the deploy check; never used for real secrets.
 PROD_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=local-production-check-$$(hostname)-a8f3k2m9q7w1e5r4t6y8u0i2o3p DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 
-.PHONY: run serve test test-fast lint format browser-deps install migrate course demo check-deploy clear-sessions check-labs clean
+.PHONY: run serve test test-fast lint format browser-deps install migrate course demo check-deploy clear-sessions check-labs clean bench bench-smoke wrk-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -86,9 +86,29 @@ format: install
 check-deploy: install
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
+## wrk for the benchmark comes from Debian, like Chromium.
+wrk-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's wrk for the benchmark..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || exit 1; \
+	  else \
+	    echo "The benchmark needs wrk. Install it with: sudo apt-get install wrk"; exit 1; \
+	  fi; \
+	fi
+
+## make bench: gunicorn (2 workers, production settings) measured with wrk against a bare
+## view, on SQLite and, when DATABASE_URL is set, on that database too
+bench: install wrk-deps
+	$(PY) manage.py bench
+
+## make bench-smoke: the same, a second per figure, so CI keeps it working
+bench-smoke: install wrk-deps
+	$(PY) manage.py bench --seconds 1 --rounds 1
+
 ## make clear-sessions: delete expired sessions (guests' included); run it daily from cron in production
 clear-sessions: install
 	$(PY) manage.py clearsessions
 
 clean:
-	rm -rf $(VENV) $(LABS_VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LABS_VENV) staticfiles .pytest_cache .ruff_cache .bench.sqlite3*

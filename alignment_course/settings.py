@@ -8,6 +8,8 @@ safe development default:
 - DJANGO_ALLOWED_HOSTS  comma-separated host names
 - DATABASE_URL          e.g. postgres://user@host:5432/db; SQLite file by default
 - DJANGO_SECURE_SSL_REDIRECT  "0" when a proxy in front already redirects to HTTPS
+- REDIS_URL             e.g. redis://127.0.0.1:6379/0: a cache shared by every worker;
+                        local memory (per process) by default
 - DJANGO_EMAIL_URL-style SMTP settings: DJANGO_EMAIL_HOST, _PORT, _HOST_USER,
   _HOST_PASSWORD, _USE_TLS, DJANGO_DEFAULT_FROM_EMAIL
 """
@@ -59,6 +61,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise (static files come precompressed), before anything that writes the
+    # body. Django 4.2+ pads each gzip stream with random bytes against BREACH, and CSRF
+    # tokens are masked per response; see the README's scaling section.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,11 +76,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "lessons.middleware.method_not_allowed_page",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "alignment_course.urls"
+# `make bench` adds a bare view to measure pages against; never set in production.
+ROOT_URLCONF = "alignment_course.bench_urls" if env_bool("DJANGO_BENCHMARK", False) else "alignment_course.urls"
 
 TEMPLATES = [
     {
@@ -110,12 +118,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Opening a SQLite connection costs a few milliseconds (schema parse, WAL files): keep
+    # it per worker in production. Development and tests (DEBUG on) reconnect per request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
     # Tests use a file, not shared-cache memory, so that concurrent-request tests see
     # SQLite's real locking (WAL plus busy timeout) rather than instant "table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds what lesson pages share (lessons.page_cache). Local memory is per
+# process; REDIS_URL shares one cache between every worker on every machine. Short
+# socket timeouts: a Redis that is down must cost a page little, and never a 500.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -24,6 +25,7 @@ from lessons.models import (
     CasePick,
     Category,
     Choice,
+    ContentVersion,
     Course,
     Exercise,
     ExerciseAttempt,
@@ -247,6 +249,7 @@ def import_course(data: CourseData, *, rerender: bool = False, overwrite_studio_
     if problems:
         raise CourseSourceError(problems)
     refresh_summaries(report)
+    ContentVersion.bump()  # some of the writes above were QuerySet.update(), which sends no signal
     return report
 
 
@@ -569,6 +572,18 @@ def record_visit(learner, lesson: Lesson) -> LessonProgress:
     raise RuntimeError("could not record the visit")  # pragma: no cover - three lost races
 
 
+# A signed-in learner's visit is written again only when the recorded one is older than
+# this: resume and "last opened" stay right to a few minutes without a write per page view.
+VISIT_REFRESH = timedelta(minutes=5)
+
+
+def note_visit(learner, lesson: Lesson, progress: LessonProgress | None) -> LessonProgress:
+    """Record a visit unless `progress` (the learner's row for `lesson`, or None) is recent."""
+    if progress is not None and progress.last_opened_at >= timezone.now() - VISIT_REFRESH:
+        return progress
+    return record_visit(learner, lesson)
+
+
 def complete_lesson(learner, lesson: Lesson) -> tuple[bool, list]:
     """Mark `lesson` complete if the learner passed every quiz and exercise it embeds.
 
@@ -733,6 +748,7 @@ def move_lesson(lesson: Lesson, direction: int) -> bool:
     Lesson.objects.filter(pk=a.pk).update(order=a.order + _PARKING_OFFSET)
     Lesson.objects.filter(pk=b.pk).update(order=a.order)
     Lesson.objects.filter(pk=a.pk).update(order=b.order)
+    ContentVersion.bump()
     return True
 
 

@@ -21,6 +21,7 @@ from lessons.models import (
     ChoiceStats,
     Cohort,
     ConfusionCount,
+    ContentVersion,
     Course,
     DailyScores,
     Exercise,
@@ -300,6 +301,17 @@ class ConfusionCountAdmin(ReadOnlyAdmin):
 
 @admin.register(DailyScores)
 class DailyScoresAdmin(ReadOnlyAdmin):
-    list_display = ["day", "answers", "attempts"]
+    list_display = ["day", "shard", "answers", "attempts"]
     list_filter = ["day"]
     search_fields = ["day"]
+
+
+@admin.register(ContentVersion)
+class ContentVersionAdmin(ReadOnlyAdmin):
+    """The number that keys the page cache; it moves by itself whenever content is saved."""
+
+    list_display = ["number"]
+    search_fields = ["number"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,6 +6,7 @@ follow authoring order, and authors often write the right answer first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 
@@ -20,7 +21,13 @@ class BadSubmission(ValueError):
 
 
 def choice_token(choice_id: int) -> str:
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"choice:{choice_id}".encode(), hashlib.sha256)
+    return _choice_token(settings.SECRET_KEY, choice_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _choice_token(secret: str, choice_id: int) -> str:
+    # Cached: a lesson page needs one per choice, and the HMAC is the same every time.
+    digest = hmac.new(secret.encode(), f"choice:{choice_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:20]
 
 

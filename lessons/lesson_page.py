@@ -9,6 +9,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from django.db import connection
+
+from lessons import page_cache
 from lessons.forms import choice_token
 from lessons.grading import exercise_passed, mean, outcome, quiz_passed, quiz_score
 from lessons.learners import Learner
@@ -49,6 +52,14 @@ class QuestionState:
         self.best = max(answer.score, self.best or 0.0)
         shown = [choice.pk for _, choice in self.choices]
         self.result = QuestionResult(answer.score, sorted(picked, key=lambda c: shown.index(c.pk)))
+
+    @property
+    def fragment_key(self) -> str:
+        """Everything of the learner this question's form shows, or "" (not cacheable)."""
+        if self.result or self.error:
+            return ""
+        order = ".".join(str(choice.pk) for _, choice in self.choices)
+        return f"q{self.question.pk}:{order}:{self.attempts}:{self.latest}:{self.best}"
 
 
 @dataclass
@@ -97,18 +108,40 @@ def shuffled_choices(question: Question, learner: Learner, attempts: int) -> lis
     return [(choice_token(c.pk), c) for c in choices]
 
 
-def quiz_states(quizzes: list[Quiz], learner: Learner) -> dict[str, QuizState]:
-    """State of each quiz (prefetched with for_display) for `learner`: one query for answers."""
-    question_ids = [q.pk for quiz in quizzes for q in quiz.active_questions]
+def _scores(model, column: str, ids: list[int], learner: Learner) -> dict[int, list[float]]:
+    """The learner's scores by `column` (question or exercise id), oldest first: one query.
+
+    Plain SQL because this runs on every lesson page and answer, and the ORM takes 20 times
+    longer to build this query than the database takes to run it (0.6 ms against 0.03 ms).
+    It is the same query as model.objects.for_learner(learner).filter(column__in=ids)
+    .order_by("created_at", "id").values_list(column, "score").
+    """
     history: dict[int, list[float]] = {}
-    rows = (
-        Answer.objects.for_learner(learner)
-        .filter(question_id__in=question_ids)
-        .order_by("created_at", "id")
-        .values_list("question_id", "score")
-    )
-    for question_id, score in rows:
-        history.setdefault(question_id, []).append(score)
+    if not learner.is_known or not ids:
+        return history
+    table = connection.ops.quote_name(model._meta.db_table)
+    if learner.user_id:
+        owner, params = "user_id = %s", [learner.user_id]
+    else:
+        owner, params = "user_id IS NULL AND session_key = %s", [learner.session_key]
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"SELECT {column}, score FROM {table} WHERE {owner} AND {column} IN ({marks}) ORDER BY created_at, id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *ids])
+        for key, score in cursor.fetchall():
+            history.setdefault(key, []).append(score)
+    return history
+
+
+def answer_history(quizzes: list[Quiz], learner: Learner) -> dict[int, list[float]]:
+    """The learner's scores on each active question of `quizzes`, oldest first: one query."""
+    return _scores(Answer, "question_id", [q.pk for quiz in quizzes for q in quiz.active_questions], learner)
+
+
+def quiz_states(quizzes: list[Quiz], learner: Learner, history: dict | None = None) -> dict[str, QuizState]:
+    """State of each quiz (prefetched with for_display) for `learner`: one query for answers."""
+    if history is None:
+        history = answer_history(quizzes, learner)
     states = {}
     for quiz in quizzes:
         state = QuizState(quiz)
@@ -162,6 +195,14 @@ class ExerciseState:
         return f"exercise-{self.exercise.slug}"
 
     @property
+    def fragment_key(self) -> str:
+        """Everything of the learner this exercise's form shows, or "" (not cacheable)."""
+        if self.score is not None or self.error or any(card.picked for card in self.cards):
+            return ""
+        order = ".".join(str(card.case.pk) for card in self.cards)
+        return f"e{self.exercise.pk}:{order}:{self.attempts}:{self.latest}:{self.best}"
+
+    @property
     def categories(self) -> list:
         return list(self.exercise.taxonomy.categories.all())
 
@@ -207,17 +248,17 @@ def shuffled_cases(exercise: Exercise, learner: Learner, attempts: int) -> list:
     return cases
 
 
-def exercise_states(exercises: list[Exercise], learner: Learner) -> dict[str, ExerciseState]:
+def attempt_history(exercises: list[Exercise], learner: Learner) -> dict[int, list[float]]:
+    """The learner's scores on each of `exercises`, oldest first: one query."""
+    return _scores(ExerciseAttempt, "exercise_id", [e.pk for e in exercises], learner)
+
+
+def exercise_states(
+    exercises: list[Exercise], learner: Learner, history: dict | None = None
+) -> dict[str, ExerciseState]:
     """State of each exercise (prefetched with for_display) for `learner`: one query."""
-    history: dict[int, list[float]] = {}
-    rows = (
-        ExerciseAttempt.objects.for_learner(learner)
-        .filter(exercise__in=exercises)
-        .order_by("created_at", "id")
-        .values_list("exercise_id", "score")
-    )
-    for exercise_id, score in rows:
-        history.setdefault(exercise_id, []).append(score)
+    if history is None:
+        history = attempt_history(exercises, learner)
     states = {}
     for exercise in exercises:
         scores = history.get(exercise.pk, [])
@@ -237,13 +278,51 @@ class LessonState:
     quizzes: dict[str, QuizState]
     exercises: dict[str, ExerciseState]
 
+    def fragment_keys(self) -> list[str]:
+        keys = [q.fragment_key for quiz in self.quizzes.values() for q in quiz.questions]
+        return keys + [ex.fragment_key for ex in self.exercises.values()]
 
-def lesson_blocks(lesson: Lesson, learner: Learner) -> LessonState:
+
+def lesson_assessments(lesson: Lesson) -> tuple[list[Quiz], list[Exercise]]:
+    """The quizzes and exercises `lesson` embeds, prefetched for display.
+
+    The same for every learner, so cached when the lesson was read with its content
+    version (learner pages); previews of unsaved text always read the database.
+    """
+
+    def load():
+        return (
+            list(Quiz.objects.for_display().filter(slug__in=lesson.embedded("quiz"))),
+            list(Exercise.objects.for_display().filter(slug__in=lesson.embedded("exercise"))),
+        )
+
+    version = getattr(lesson, "content_version", None)
+    if version is None or lesson.pk is None:
+        return load()
+    return page_cache.get_or_compute(f"lesson-assessments:{version}:{lesson.pk}:{lesson.version}", load)
+
+
+@dataclass(frozen=True)
+class LessonHistory:
+    """A learner's scores on a lesson's questions and exercises: all their state it shows."""
+
+    answers: dict[int, list[float]]
+    attempts: dict[int, list[float]]
+
+    def digest_parts(self) -> tuple:
+        return tuple(sorted(self.answers.items())), tuple(sorted(self.attempts.items()))
+
+
+def lesson_history(lesson: Lesson, learner: Learner) -> LessonHistory:
+    quizzes, exercises = lesson_assessments(lesson)
+    return LessonHistory(answer_history(quizzes, learner), attempt_history(exercises, learner))
+
+
+def lesson_blocks(lesson: Lesson, learner: Learner, history: LessonHistory | None = None) -> LessonState:
     """The lesson's blocks with each embedded quiz's and exercise's state attached."""
-    quizzes = quiz_states(list(Quiz.objects.for_display().filter(slug__in=lesson.embedded("quiz"))), learner)
-    exercises = exercise_states(
-        list(Exercise.objects.for_display().filter(slug__in=lesson.embedded("exercise"))), learner
-    )
+    quiz_list, exercise_list = lesson_assessments(lesson)
+    quizzes = quiz_states(quiz_list, learner, history.answers if history else None)
+    exercises = exercise_states(exercise_list, learner, history.attempts if history else None)
     blocks = []
     for block in lesson.blocks:
         if block["type"] == "quiz" and block["slug"] in quizzes:

@@ -1,7 +1,8 @@
-"""Request checks that apply to every URL."""
+"""Request checks that apply to every URL, and a readable page for 405 responses."""
 
 from django.conf import settings
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from lessons.markdown import render_budget
 
@@ -32,3 +33,17 @@ class RenderBudgetMiddleware:
     def __call__(self, request):
         with render_budget(settings.MARKDOWN_RENDER_TIMEOUT_SECONDS):
             return self.get_response(request)
+
+
+def method_not_allowed_page(get_response):
+    """Django's require_* decorators answer a wrong method with an empty 405; people who
+    follow a stale link or submit an old form deserve a sentence and a way back."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.status_code == 405 and not response.content:
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response
+
+    return middleware

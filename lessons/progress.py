@@ -14,10 +14,21 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from lessons import page_cache
 from lessons.grading import exercise_passed, quiz_passed, quiz_score
 from lessons.learners import Learner
 from lessons.lesson_page import LessonState
-from lessons.models import Answer, Case, Exercise, ExerciseAttempt, Lesson, LessonProgress, Part, Question
+from lessons.models import (
+    Answer,
+    Case,
+    ContentVersion,
+    Exercise,
+    ExerciseAttempt,
+    Lesson,
+    LessonProgress,
+    Part,
+    Question,
+)
 
 NOT_STARTED, IN_PROGRESS, COMPLETE = "not-started", "in-progress", "complete"
 STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETE: "Complete"}
@@ -128,9 +139,19 @@ class CourseProgress:
         return lessons[max(open_rows, key=lambda r: r.last_opened_at).lesson_id]
 
 
-def course_progress(learner: Learner) -> CourseProgress:
-    """Every part with its published lessons and the learner's status for each: 3 queries."""
-    parts = list(Part.objects.with_published_lessons())
+def published_parts(version: int | None = None) -> list[Part]:
+    """Every part with its published lessons: the same for everyone, so cached.
+
+    `version` is the content version if the caller already read it (with a lesson).
+    """
+    if version is None:
+        version = ContentVersion.read()
+    return page_cache.get_or_compute(f"parts:{version}", lambda: list(Part.objects.with_published_lessons()))
+
+
+def course_progress(learner: Learner, version: int | None = None) -> CourseProgress:
+    """Every part with its published lessons and the learner's status for each: 2 queries."""
+    parts = published_parts(version)
     rows = {row.lesson_id: row for row in LessonProgress.objects.for_learner(learner)}
     return CourseProgress(
         parts=[

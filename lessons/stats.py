@@ -56,6 +56,7 @@ from lessons.models import (
     QuestionStats,
     Quiz,
     Taxonomy,
+    daily_shard,
 )
 
 
@@ -103,6 +104,10 @@ def _add_to_learner(user_id: int, when, **increments) -> None:
         LearnerSummary.objects.filter(user_id=user_id).update(**values, last_activity=later)
 
 
+def _day_shard(row) -> dict:
+    return {"day": timezone.localdate(row.created_at), "shard": daily_shard(row.pk)}
+
+
 # -- hooks called by actions ------------------------------------------------------------
 
 
@@ -110,8 +115,10 @@ def on_visit(learner, lesson: Lesson, when) -> None:
     if not learner.user_id:
         return
     _touch(learner.user_id, when)
-    if lesson.is_published:
-        _bump(PartSummary, {"user_id": learner.user_id, "part_id": lesson.part_id})
+    lookup = {"user_id": learner.user_id, "part_id": lesson.part_id}
+    if lesson.is_published and not PartSummary.objects.filter(**lookup).exists():
+        # ON CONFLICT DO NOTHING: a concurrent first visit to the part may have made it.
+        PartSummary.objects.bulk_create([PartSummary(**lookup)], ignore_conflicts=True)
 
 
 def on_complete(learner, lesson: Lesson) -> None:
@@ -124,7 +131,7 @@ def on_complete(learner, lesson: Lesson) -> None:
 
 def on_answer(learner, answer: Answer, quiz: Quiz, picks) -> None:
     """Fold one stored answer into the summaries. The caller holds the lock on `quiz`."""
-    _bump(DailyScores, {"day": timezone.localdate(answer.created_at)}, answers=1, answer_score_sum=answer.score)
+    _bump(DailyScores, _day_shard(answer), answers=1, answer_score_sum=answer.score)
     # All of this learner's answers to the quiz, oldest first: the first attempts, the latest
     # answers and the counts all follow from these few rows.
     rows = list(
@@ -161,7 +168,7 @@ def on_answer(learner, answer: Answer, quiz: Quiz, picks) -> None:
 def on_check(learner, attempt: ExerciseAttempt, picks: list[CasePick]) -> None:
     """Fold one stored exercise check into the summaries. The caller holds the lock on the exercise."""
     exercise = attempt.exercise
-    _bump(DailyScores, {"day": timezone.localdate(attempt.created_at)}, attempts=1, attempt_score_sum=attempt.score)
+    _bump(DailyScores, _day_shard(attempt), attempts=1, attempt_score_sum=attempt.score)
     # One update per cell, always in the same order, so two checks of exercises sharing a
     # taxonomy cannot deadlock on each other's rows.
     cells = Counter((pick.correct_category, pick.category) for pick in picks)
@@ -387,17 +394,19 @@ def rebuild_all() -> None:
     refresh_confusion(Taxonomy.objects.values("pk"))
     DailyScores.objects.all().delete()
     days: dict = defaultdict(lambda: [0, 0.0, 0, 0.0])
-    for created, score in Answer.objects.values_list("created_at", "score").iterator(chunk_size=10000):
-        day = days[timezone.localdate(created)]
+    for created, row_id, score in Answer.objects.values_list("created_at", "id", "score").iterator(chunk_size=10000):
+        day = days[(timezone.localdate(created), daily_shard(row_id))]
         day[0] += 1
         day[1] += score
-    for created, score in ExerciseAttempt.objects.values_list("created_at", "score").iterator(chunk_size=10000):
-        day = days[timezone.localdate(created)]
+    for created, row_id, score in ExerciseAttempt.objects.values_list("created_at", "id", "score").iterator(
+        chunk_size=10000
+    ):
+        day = days[(timezone.localdate(created), daily_shard(row_id))]
         day[2] += 1
         day[3] += score
     DailyScores.objects.bulk_create(
-        DailyScores(day=d, answers=v[0], answer_score_sum=v[1], attempts=v[2], attempt_score_sum=v[3])
-        for d, v in days.items()
+        DailyScores(day=d, shard=shard, answers=v[0], answer_score_sum=v[1], attempts=v[2], attempt_score_sum=v[3])
+        for (d, shard), v in days.items()
     )
 
 

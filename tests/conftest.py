@@ -64,10 +64,15 @@ def course(db, course_rows):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters live in the cache: each test starts with none."""
+def _empty_page_cache():
+    """Rate-limit counters and the page cache live in the cache, and every test rolls its
+    rows back (so content version numbers repeat): each test starts with an empty cache."""
     from django.core.cache import cache
 
+    from lessons import page_cache
+
     cache.clear()
+    page_cache.clear_local()
     yield
     cache.clear()
+    page_cache.clear_local()

@@ -255,7 +255,9 @@ def test_new_exercise_needs_a_known_taxonomy(instructor):
 
 def test_deleting_a_lesson_with_progress_is_refused(instructor):
     lesson = make_lesson()
-    Client().get(lesson.get_absolute_url())
+    reader = Client()
+    reader.force_login(make_user("reader"))
+    reader.get(lesson.get_absolute_url())
     instructor.post(reverse("lessons:studio_lesson_delete", args=[lesson.pk]))
     assert Lesson.objects.filter(pk=lesson.pk).exists() and LessonProgress.objects.count() == 1
 
@@ -299,7 +301,9 @@ def test_export_refuses_a_non_empty_folder_without_force(tmp_path, course):
 
 def test_reimport_after_studio_edits_keeps_learner_progress(instructor, course):
     lesson = Lesson.objects.published().first()
-    Client().get(lesson.get_absolute_url())
+    reader = Client()
+    reader.force_login(make_user("reader"))
+    reader.get(lesson.get_absolute_url())
     call_command("import_course", stdout=io.StringIO())
     assert LessonProgress.objects.count() == 1
     assert Quiz.objects.exists() and Part.objects.count() == 5

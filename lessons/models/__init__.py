@@ -14,7 +14,7 @@ from .assessment import (
     answer_as_seen,
     snapshot_picks,
 )
-from .course import Course, Lesson, LessonRevision, Part
+from .course import ContentVersion, Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
 from .stats import (
     CheckStatus,
@@ -24,6 +24,7 @@ from .stats import (
     LearnerSummary,
     PartSummary,
     QuestionStats,
+    daily_shard,
 )
 
 __all__ = [
@@ -34,12 +35,14 @@ __all__ = [
     "LearnerSummary",
     "PartSummary",
     "QuestionStats",
+    "daily_shard",
     "Answer",
     "Case",
     "CasePick",
     "Category",
     "Choice",
     "Cohort",
+    "ContentVersion",
     "Course",
     "Exercise",
     "ExerciseAttempt",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Prefetch
+from django.db import connection, models
+from django.db.models import F, Prefetch
 from django.urls import reverse
 
 from lessons.markdown import extract_headings, render_markdown, render_markdown_many, word_count
@@ -176,3 +176,31 @@ class LessonRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lesson} r{self.number}"
+
+
+class ContentVersion(models.Model):
+    """One row whose number grows whenever anything learners can see is edited.
+
+    Cached, shared parts of pages (lessons.page_cache) are keyed by it. Being a row in the
+    database, a publish or an import is seen at once by every worker on every machine,
+    whatever cache each of them uses.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"content version {self.number}"
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(number=F("number") + 1):
+            cls.objects.update_or_create(pk=1, defaults={"number": 1})
+
+    @classmethod
+    def read(cls) -> int:
+        # Plain SQL: this runs on every learner page, and the ORM's query compilation
+        # costs more than the query itself.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT number FROM {cls._meta.db_table} WHERE id = 1")
+            row = cursor.fetchone()
+        return row[0] if row else 0

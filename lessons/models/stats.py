@@ -132,10 +132,27 @@ class ConfusionCount(models.Model):
         return f"{self.correct} → {self.chosen}: {self.n}"
 
 
-class DailyScores(models.Model):
-    """Per day: answers and exercise checks (accounts and guests), with score sums, for averages."""
+DAILY_SHARDS = 32
 
-    day = models.DateField(primary_key=True)
+
+def daily_shard(row_id: int) -> int:
+    """Which of a day's DailyScores rows an answer or check (by its id) is added to.
+
+    Consecutive answers land on different rows, and a rebuild finds the same row again.
+    """
+    return row_id % DAILY_SHARDS
+
+
+class DailyScores(models.Model):
+    """Per day and shard: answers and exercise checks, with score sums, for averages.
+
+    A day's figures are the sum of its shards. Answers and checks are spread over the shards by id, so
+    concurrent answers rarely wait on the same row (one row per day was a lock every
+    answer in the site queued on).
+    """
+
+    day = models.DateField()
+    shard = models.PositiveSmallIntegerField(default=0)
     answers = models.PositiveIntegerField(default=0)
     answer_score_sum = models.FloatField(default=0)
     attempts = models.PositiveIntegerField(default=0)
@@ -143,6 +160,7 @@ class DailyScores(models.Model):
 
     class Meta:
         verbose_name_plural = "daily scores"
+        constraints = [models.UniqueConstraint(fields=["day", "shard"], name="dailyscores_one_per_day_shard")]
 
     def __str__(self) -> str:
-        return str(self.day)
+        return f"{self.day} · shard {self.shard}"

@@ -11,7 +11,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from lessons.actions import delete_learner, merge_guest_progress
 from lessons.csv_export import streamed_csv
@@ -33,7 +33,7 @@ def _adopt_guest_progress(request, user) -> None:
     merge_guest_progress(guest_key, user)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_not_required
 def signup(request):
     if request.user.is_authenticated:
@@ -61,7 +61,7 @@ class LoginView(auth_views.LoginView):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @login_not_required
 def dashboard_view(request):
     learner = Learner.from_request(request)
@@ -79,7 +79,7 @@ def _export_rows(learner):
 
 
 @private_no_store
-@require_GET
+@require_safe
 def export_json(request):
     progress, answers, attempts = _export_rows(Learner.from_request(request))
     data = {
@@ -122,7 +122,7 @@ def export_json(request):
 
 
 @private_no_store
-@require_GET
+@require_safe
 def export_csv(request):
     progress, answers, attempts = _export_rows(Learner.from_request(request))
 
@@ -142,7 +142,7 @@ def export_csv(request):
 
 
 @private_no_store
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete_account(request):
     """Delete the account and all its progress and attempts, after typing the username."""
     error = ""

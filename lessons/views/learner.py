@@ -1,29 +1,59 @@
 """Pages learners read and the endpoints they answer through."""
 
+import hashlib
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from lessons.actions import check_exercise, complete_lesson, record_answer, record_visit
+from lessons import page_cache
+from lessons.actions import check_exercise, complete_lesson, note_visit, record_answer, record_visit
 from lessons.forms import BadSubmission, IncompleteExercise, picked_categories, picked_choices
 from lessons.learners import Learner
-from lessons.lesson_page import find_question, lesson_blocks
-from lessons.models import Course, ExerciseAttempt, Lesson, LessonProgress, Taxonomy
-from lessons.progress import STATUS_LABELS, course_progress, lesson_checks, lesson_status
+from lessons.lesson_page import find_question, lesson_blocks, lesson_history
+from lessons.models import ContentVersion, Course, ExerciseAttempt, Lesson, LessonProgress, Taxonomy
+from lessons.permissions import is_instructor
+from lessons.progress import STATUS_LABELS, course_progress, lesson_checks, lesson_status, published_parts
 from lessons.throttle import RATE_LIMIT_MESSAGE, over_answer_limit
 
 
-@require_GET
+def _shared_page(request, key: str, render_page, timeout=None):
+    """The page under `key` from the cache, with this request's CSRF token; rendered (and
+    cached) on a miss."""
+    shared = page_cache.get(key)
+    if shared is not None:
+        return HttpResponse(page_cache.personal_html(shared, get_token(request)))
+    response = render_page()
+    if response.status_code == 200:
+        shared = page_cache.shared_html(response.content.decode())
+        if shared is not None:
+            page_cache.put(key, shared, timeout)
+    return response
+
+
+@require_safe
 @login_not_required
 def outline(request):
-    progress = course_progress(Learner.from_request(request))
-    context = {"course": Course.objects.first(), "progress": progress, "labels": STATUS_LABELS}
-    return render(request, "lessons/outline.html", context)
+    learner = Learner.from_request(request)
+    version = ContentVersion.read()
+
+    def render_page():
+        progress = course_progress(learner, version)
+        course = page_cache.get_or_compute(f"course:{version}", Course.objects.first)
+        context = {"course": course, "progress": progress, "labels": STATUS_LABELS}
+        return render(request, "lessons/outline.html", context)
+
+    if page_cache.serves_shared_page(request, learner):
+        return _shared_page(request, f"outline-page:{version}", render_page)
+    return render_page()
 
 
-@require_GET
+@require_safe
 @login_not_required
 def part_detail(request, part_slug):
     progress = course_progress(Learner.from_request(request))
@@ -35,12 +65,29 @@ def part_detail(request, part_slug):
 
 
 def _published_lesson(part_slug: str, lesson_slug: str) -> Lesson:
-    return get_object_or_404(Lesson.objects.published().select_related("part"), part__slug=part_slug, slug=lesson_slug)
+    """The lesson with its part, and the content version that keys the shared cache.
+
+    One small query (the version) when the lesson is cached, two when it is not.
+    """
+    version = ContentVersion.read()
+
+    def load():
+        lesson = Lesson.objects.published().select_related("part").filter(part__slug=part_slug, slug=lesson_slug)
+        return lesson.first()
+
+    lesson = page_cache.get_or_compute(f"lesson:{version}:{part_slug}:{lesson_slug}", load)
+    if lesson is None:
+        raise Http404("No such lesson.")
+    lesson.content_version = version
+    return lesson
 
 
-def _progress_context(request, lesson, page, learner, *, progress=None, missing=None, just_completed=False):
+_UNREAD = object()  # progress not read yet (None means read: no row)
+
+
+def _progress_context(request, lesson, page, learner, *, progress=_UNREAD, missing=None, just_completed=False):
     """Context of the progress panel at the end of a lesson."""
-    if progress is None:
+    if progress is _UNREAD:
         progress = LessonProgress.objects.for_learner(learner).filter(lesson=lesson).first()
     return {
         "lesson": lesson,
@@ -53,18 +100,14 @@ def _progress_context(request, lesson, page, learner, *, progress=None, missing=
     }
 
 
-def _render_lesson(request, lesson, page, learner, *, status=200, progress=None, missing=None):
-    siblings = list(
-        Lesson.objects.published()
-        .in_order()
-        .select_related("part")
-        .only("slug", "title", "order", "part__slug", "part__number")
-    )
+def _render_lesson(request, lesson, page, learner, *, status=200, progress=_UNREAD, missing=None):
+    siblings = [s for part in published_parts(lesson.content_version) for s in part.published_lessons]
     index = next(i for i, s in enumerate(siblings) if s.pk == lesson.pk)
     context = {
         **_progress_context(request, lesson, page, learner, progress=progress, missing=missing),
         "part": lesson.part,
         "blocks": page.blocks,
+        "fragments": page_cache.FragmentStore(f"{lesson.content_version}:{lesson.pk}", page.fragment_keys()),
         "previous": siblings[index - 1] if index > 0 else None,
         "next": siblings[index + 1] if index + 1 < len(siblings) else None,
         "position": index + 1,
@@ -73,16 +116,46 @@ def _render_lesson(request, lesson, page, learner, *, status=200, progress=None,
     return render(request, "lessons/lesson_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @login_not_required
 def lesson_detail(request, part_slug, lesson_slug):
+    """Reading writes nothing for a guest (their key and session come with their first POST)
+    and, for a signed-in learner, only when the recorded visit is a few minutes old."""
     lesson = _published_lesson(part_slug, lesson_slug)
-    learner = Learner.from_request(request, create=True)
-    progress = record_visit(learner, lesson)
-    return _render_lesson(request, lesson, lesson_blocks(lesson, learner), learner, progress=progress)
+    learner = Learner.from_request(request)
+
+    def render_page(progress=_UNREAD):
+        return _render_lesson(request, lesson, lesson_blocks(lesson, learner), learner, progress=progress)
+
+    if page_cache.serves_shared_page(request, learner):
+        return _shared_page(request, f"lesson-page:{lesson.content_version}:{lesson.pk}:{lesson.version}", render_page)
+    progress = LessonProgress.objects.for_learner(learner).filter(lesson=lesson).first()
+    if learner.user_id:
+        progress = note_visit(learner, lesson, progress)
+    history = lesson_history(lesson, learner)
+    key = _learner_page_key(request, lesson, learner, progress, history)
+    if key is None:
+        return render_page(progress)
+    page = lambda: _render_lesson(request, lesson, lesson_blocks(lesson, learner, history), learner, progress=progress)  # noqa: E731
+    return _shared_page(request, key, page, timeout=page_cache.LEARNER_PAGE_TIMEOUT)
 
 
-@require_GET
+def _learner_page_key(request, lesson, learner, progress, history) -> str | None:
+    """A key naming everything of this learner the lesson page shows, or None (pending messages).
+
+    Who they are (the header), the lesson's status, and every score on its questions and
+    exercises (which also fix the shuffled order): the same key renders the same page.
+    """
+    if len(messages.get_messages(request)):  # len() does not mark the messages as shown
+        return None
+    user = request.user
+    who = (learner.seed(), user.get_username(), user.is_staff, is_instructor(user)) if user.is_authenticated else ()
+    state = (learner.seed(), who, lesson_status(progress), history.digest_parts())
+    digest = hashlib.sha256(repr(state).encode()).hexdigest()
+    return f"learner-page:{lesson.content_version}:{lesson.pk}:{lesson.version}:{digest}"
+
+
+@require_safe
 @login_not_required
 def lesson_by_slug(request, lesson_slug):
     """Stable short link used by quiz feedback ("reread this section")."""
@@ -90,7 +163,7 @@ def lesson_by_slug(request, lesson_slug):
     return redirect(lesson.get_absolute_url())
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @login_not_required
 def question_answer(request, part_slug, lesson_slug, question_id):
@@ -106,7 +179,7 @@ def question_answer(request, part_slug, lesson_slug, question_id):
     if found is None:
         return render(request, "404.html", status=404)
     quiz_state, state = found
-    if request.method == "GET":
+    if request.method != "POST":
         if not request.htmx:
             return redirect(f"{lesson.get_absolute_url()}#{state.dom_id}")
         return render(request, "lessons/includes/quiz.html#question", {"q": state, "lesson": lesson})
@@ -122,6 +195,8 @@ def question_answer(request, part_slug, lesson_slug, question_id):
         status = max(status, 400)
     else:
         state.record(record_answer(learner, state.question, choices), choices)
+        if not learner.user_id:
+            record_visit(learner, lesson)  # a guest's reading is not recorded; their first answer is
 
     if request.htmx:
         response = render(request, "lessons/includes/quiz.html#question", {"q": state, "lesson": lesson}, status=status)
@@ -131,7 +206,7 @@ def question_answer(request, part_slug, lesson_slug, question_id):
     return _render_lesson(request, lesson, page, learner, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @login_not_required
 def exercise_check(request, part_slug, lesson_slug, exercise_slug):
@@ -146,7 +221,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
     if state is None:
         return render(request, "404.html", status=404)
     context = {"ex": state, "lesson": lesson}
-    if request.method == "GET":
+    if request.method != "POST":
         if not request.htmx:
             return redirect(f"{lesson.get_absolute_url()}#{state.dom_id}")
         return render(request, "lessons/includes/exercise.html#exercise", context)
@@ -166,6 +241,8 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
         status = max(status, 400)
     else:
         state.record(check_exercise(learner, state.exercise, cases, picks))
+        if not learner.user_id:
+            record_visit(learner, lesson)  # a guest's reading is not recorded; their first check is
 
     if request.htmx:
         response = render(request, "lessons/includes/exercise.html#exercise", context, status=status)
@@ -175,7 +252,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
     return _render_lesson(request, lesson, page, learner, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @login_not_required
 def lesson_progress(request, part_slug, lesson_slug):
@@ -187,7 +264,7 @@ def lesson_progress(request, part_slug, lesson_slug):
     lesson = _published_lesson(part_slug, lesson_slug)
     learner = Learner.from_request(request, create=request.method == "POST")
     page = lesson_blocks(lesson, learner)
-    if request.method == "GET":
+    if request.method != "POST":
         if not request.htmx:
             return redirect(f"{lesson.get_absolute_url()}#lesson-progress")
         return render(
@@ -205,14 +282,14 @@ def lesson_progress(request, part_slug, lesson_slug):
     return _render_lesson(request, lesson, page, learner, missing=missing)
 
 
-@require_GET
+@require_safe
 @login_not_required
 def taxonomy_list(request):
     taxonomies = Taxonomy.objects.prefetch_related("categories")
     return render(request, "lessons/taxonomy_list.html", {"taxonomies": taxonomies})
 
 
-@require_GET
+@require_safe
 @login_not_required
 def taxonomy_detail(request, taxonomy_slug):
     """Each category's definition, with the cases of every exercise this learner has checked.
@@ -251,7 +328,7 @@ def taxonomy_detail(request, taxonomy_slug):
     return render(request, "lessons/taxonomy_detail.html", context)
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @login_not_required
 def quiz_summary(request, part_slug, lesson_slug, quiz_slug):
@@ -267,7 +344,7 @@ def quiz_summary(request, part_slug, lesson_slug, quiz_slug):
     )
 
 
-@require_GET
+@require_safe
 @login_not_required
 def about(request):
     return render(request, "lessons/about.html")

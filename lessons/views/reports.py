@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from lessons import reports
@@ -71,7 +71,7 @@ def _render(request, template, context, fragment):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @staff_required
 def report_overview(request):
@@ -83,7 +83,7 @@ def report_overview(request):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @staff_required
 def report_learners(request):
@@ -100,7 +100,7 @@ def report_learners(request):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @staff_required
 def report_learner(request, user_id):
     learner = get_object_or_404(User, pk=user_id)
@@ -118,7 +118,7 @@ def report_learner(request, user_id):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @instructor_required
 def report_quiz_list(request):
     return render(
@@ -132,7 +132,7 @@ def report_quiz_list(request):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @instructor_required
 def report_quiz(request, quiz_slug):
@@ -149,7 +149,7 @@ def report_quiz(request, quiz_slug):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @instructor_required
 def report_taxonomy(request, taxonomy_slug):
@@ -166,7 +166,7 @@ def report_taxonomy(request, taxonomy_slug):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @staff_required
 def report_attention(request):
@@ -184,7 +184,7 @@ def report_attention(request):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @staff_required
 def report_learners_csv(request):
     form, filters, valid = _filters(request)
@@ -218,7 +218,7 @@ def report_learners_csv(request):
 
 
 @private_no_store
-@require_GET
+@require_safe
 @staff_required
 def report_attempts_csv(request):
     form, filters, valid = _filters(request)
@@ -268,7 +268,7 @@ class CohortForm(forms.ModelForm):
 
 
 @private_no_store
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def report_cohorts(request):
     form = CohortForm(request.POST or None)
@@ -286,7 +286,7 @@ def report_cohorts(request):
 
 
 @private_no_store
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def report_cohort(request, cohort_id):
     cohort = get_object_or_404(Cohort, pk=cohort_id)

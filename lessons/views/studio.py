@@ -17,7 +17,7 @@ from django.db.models import Count, ProtectedError, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from lessons.actions import (
@@ -107,7 +107,7 @@ def _course_paths() -> set[str]:
 # -- outline, search, parts ----------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @instructor_required
 def studio_outline(request):
@@ -140,7 +140,7 @@ def _snippet(text: str, query: str, width: int = 80) -> str:
     return ("…" if start else "") + text[start : index + len(query) + width].replace("\n", " ") + "…"
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @instructor_required
 def studio_part_edit(request, part_id=None):
     part = get_object_or_404(Part, pk=part_id) if part_id else None
@@ -196,7 +196,7 @@ def _editor_context(lesson, form, **extra):
     return {"lesson": lesson, "form": form, "part": lesson.part, **extra}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @instructor_required
 def studio_lesson_edit(request, lesson_id=None, part_id=None):
     """Create or edit a lesson. Save keeps learners on the published text until Publish."""
@@ -214,7 +214,7 @@ def studio_lesson_edit(request, lesson_id=None, part_id=None):
         "version": lesson.version if lesson.pk else None,
     }
     form = LessonForm(request.POST or None, initial=initial, lesson=lesson)
-    if request.method == "GET" or not form.is_valid():
+    if request.method != "POST" or not form.is_valid():
         return render(request, "lessons/studio/lesson_edit.html", _editor_context(lesson, form))
 
     action = request.POST.get("action", "save")
@@ -278,7 +278,7 @@ def studio_lesson_preview(request):
     return render(request, "lessons/studio/preview.html", context)
 
 
-@require_GET
+@require_safe
 @instructor_required
 def studio_lesson_view(request, lesson_id):
     """A draft (or pending edits) in the learners' layout, for instructors only."""
@@ -332,7 +332,7 @@ def _diff(old: str, new: str, old_label: str, new_label: str) -> list[tuple[str,
     return lines
 
 
-@require_GET
+@require_safe
 @instructor_required
 def studio_lesson_history(request, lesson_id):
     lesson = get_object_or_404(Lesson.objects.select_related("part"), pk=lesson_id)
@@ -394,7 +394,7 @@ def _attempt_counts(kind: str, obj) -> list[tuple[str, int]]:
     return []
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @instructor_required
 def studio_assessment_edit(request, kind, slug=None):
     if kind not in EDITABLE:
@@ -429,7 +429,7 @@ def studio_assessment_edit(request, kind, slug=None):
 # -- export -----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @instructor_required
 def studio_export(request):
     """The whole course as a zip of its text files, ready for fixtures/course."""
