@@ -484,16 +484,16 @@ def forget_learner(user) -> None:
     learners (daily scores, first-attempt statistics, confusion counts). Its own summaries
     go with the account."""
     days: dict = defaultdict(lambda: [0, 0.0, 0, 0.0])
-    for created, score in Answer.objects.filter(user=user).values_list("created_at", "score"):
-        day = days[timezone.localdate(created)]
+    for created, row_id, score in Answer.objects.filter(user=user).values_list("created_at", "id", "score"):
+        day = days[(timezone.localdate(created), daily_shard(row_id))]
         day[0] += 1
         day[1] += score
-    for created, score in ExerciseAttempt.objects.filter(user=user).values_list("created_at", "score"):
-        day = days[timezone.localdate(created)]
+    for created, row_id, score in ExerciseAttempt.objects.filter(user=user).values_list("created_at", "id", "score"):
+        day = days[(timezone.localdate(created), daily_shard(row_id))]
         day[2] += 1
         day[3] += score
-    for day, (answers, answer_sum, attempts, attempt_sum) in days.items():
-        DailyScores.objects.filter(day=day).update(
+    for (day, shard), (answers, answer_sum, attempts, attempt_sum) in days.items():
+        DailyScores.objects.filter(day=day, shard=shard).update(
             answers=F("answers") - answers,
             answer_score_sum=F("answer_score_sum") - answer_sum,
             attempts=F("attempts") - attempts,
