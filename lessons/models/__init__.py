@@ -16,6 +16,7 @@ from .assessment import (
 )
 from .course import Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
+from .sandbox import Sandbox, SandboxAttempt
 from .stats import (
     CheckStatus,
     ChoiceStats,
@@ -35,6 +36,8 @@ __all__ = [
     "PartSummary",
     "QuestionStats",
     "Answer",
+    "Sandbox",
+    "SandboxAttempt",
     "Case",
     "CasePick",
     "Category",
