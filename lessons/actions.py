@@ -8,7 +8,7 @@ left the source but has learners' answers is retired or unpublished, not deleted
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, models, transaction
@@ -35,6 +35,8 @@ from lessons.models import (
     Part,
     Question,
     Quiz,
+    Sandbox,
+    SandboxAttempt,
     Taxonomy,
     snapshot_picks,
 )
@@ -244,6 +246,8 @@ def import_course(data: CourseData, *, rerender: bool = False, overwrite_studio_
             taxonomies[taxonomy.slug] = taxonomy
     for exercise_data in data.exercises:
         guarded(exercise_data.path, _import_exercise, exercise_data, taxonomies, report)
+    for sandbox_data in data.sandboxes:
+        guarded(sandbox_data.path, _import_sandbox, sandbox_data, report)
 
     problems += _check_sections(data)
     if problems:
@@ -464,6 +468,31 @@ def _import_exercise(data, taxonomies: dict[str, Taxonomy], report: ImportReport
     return exercise
 
 
+def _import_sandbox(data, report: ImportReport) -> Sandbox:
+    """One reward-design environment, validated (sizes included) by course_source already."""
+    sandbox, _ = _upsert(
+        Sandbox,
+        {"slug": data.slug},
+        {
+            "title": data.title,
+            "kind": data.kind,
+            "horizon": data.horizon,
+            "objective": data.objective,
+            "objective_label": data.objective_label,
+            "goal": data.goal,
+            "instructions": data.instructions,
+            "layout": data.layout,
+            "terms": [asdict(term) for term in data.terms],
+            "hints": data.hints,
+            "loophole": data.loophole,
+            "success": data.success,
+        },
+        report,
+        "sandbox",
+    )
+    return sandbox
+
+
 def _check_sections(data: CourseData) -> list[str]:
     """Every question's `section` must name a heading that exists in the rendered lesson."""
     anchors = {
@@ -542,6 +571,26 @@ def check_exercise(learner, exercise: Exercise, cases: list[Case], picks: dict[s
     picks = CasePick.objects.bulk_create(case_picks(attempt, cases))
     stats.on_check(learner, attempt, picks)
     return attempt
+
+
+@transaction.atomic
+def run_sandbox(learner, sandbox: Sandbox, weights: dict[str, float]):
+    """Solve `sandbox` for the learner's (already validated) weights and record the run.
+
+    Returns (attempt, outcome): the stored SandboxAttempt and the solver's Outcome to draw.
+    """
+    from lessons.sandbox import solve
+
+    outcome = solve(sandbox.environment(), weights)
+    attempt = SandboxAttempt.objects.create(
+        **learner.owner(),
+        sandbox=sandbox,
+        weights=weights,
+        actions=outcome.actions,
+        proxy_reward=outcome.proxy,
+        objective_met=outcome.objective_met,
+    )
+    return attempt, outcome
 
 
 def case_picks(attempt: ExerciseAttempt, cases: list[Case]) -> list[CasePick]:
@@ -628,6 +677,7 @@ def merge_guest_progress(guest_key: str, user) -> None:
     guest = {"user__isnull": True, "session_key": guest_key}
     Answer.objects.filter(**guest).update(user=user, session_key="")
     ExerciseAttempt.objects.filter(**guest).update(user=user, session_key="")
+    SandboxAttempt.objects.filter(**guest).update(user=user, session_key="")
     mine = {row.lesson_id: row for row in LessonProgress.objects.select_for_update().filter(user=user)}
     for row in LessonProgress.objects.select_for_update().filter(**guest):
         existing = mine.get(row.lesson_id)
@@ -762,7 +812,9 @@ def course_data_from_database() -> CourseData:
         LessonData,
         PartData,
         QuestionData,
+        SandboxData,
         TaxonomyData,
+        TermData,
     )
 
     course = Course.objects.first()
@@ -831,6 +883,25 @@ def course_data_from_database() -> CourseData:
         )
         for e in Exercise.objects.select_related("taxonomy").prefetch_related("cases")
     ]
+    sandboxes = [
+        SandboxData(
+            b.slug,
+            b.title,
+            b.kind,
+            b.horizon,
+            b.objective,
+            b.objective_label,
+            b.goal,
+            b.instructions,
+            list(b.layout),
+            [TermData(**term) for term in b.terms],
+            list(b.hints),
+            b.loophole,
+            b.success,
+            None,
+        )
+        for b in Sandbox.objects.all()
+    ]
     return CourseData(
         course.slug if course else "responsible-ai-engineering",
         course.title if course else "",
@@ -840,12 +911,13 @@ def course_data_from_database() -> CourseData:
         quizzes,
         taxonomies,
         exercises,
+        sandboxes,
     )
 
 
 @transaction.atomic
 def save_assessment(kind: str, slug: str, text: str) -> tuple[object | None, list[str]]:
-    """Validate and save one quiz, exercise or taxonomy edited as text in the studio.
+    """Validate and save one quiz, exercise, taxonomy or sandbox edited as text in the studio.
 
     Uses the import's own parser and writer, so the studio and the files agree. Returns
     (saved object or None, problems); nothing is written when there are problems.
@@ -876,6 +948,8 @@ def save_assessment(kind: str, slug: str, text: str) -> tuple[object | None, lis
                         problems.append(f"case {number}: unknown category '{category}' in {taxonomy.slug}")
         if not problems:
             obj = _import_exercise(data, {taxonomy.slug: taxonomy}, report)
+    elif kind == "sandbox":
+        obj = _import_sandbox(data, report)
     else:
         obj = _import_taxonomy(data, report)
     if problems:

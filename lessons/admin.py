@@ -35,6 +35,8 @@ from lessons.models import (
     Question,
     QuestionStats,
     Quiz,
+    Sandbox,
+    SandboxAttempt,
     Taxonomy,
 )
 
@@ -220,6 +222,25 @@ class ExerciseAttemptAdmin(HistoryAdmin):
     list_select_related = ["exercise", "user"]
     raw_id_fields = ["user"]
     readonly_fields = ["answers", "results", "score"]
+
+
+@admin.register(Sandbox)
+class SandboxAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title", "kind", "horizon", "objective"]
+    list_filter = ["kind"]
+    search_fields = ["slug", "title", "goal"]
+    # Layout and terms are checked (and bounded) by the course-file parser: edit them in the studio.
+    readonly_fields = ["kind", "layout", "horizon", "objective", "terms"]
+
+
+@admin.register(SandboxAttempt)
+class SandboxAttemptAdmin(admin.ModelAdmin):
+    list_display = ["sandbox", "user", "session_key", "objective_met", "proxy_reward", "created_at"]
+    list_filter = ["sandbox", "objective_met", "created_at"]
+    search_fields = ["user__username", "session_key"]
+    list_select_related = ["sandbox", "user"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["weights", "actions", "proxy_reward", "objective_met"]
 
 
 @admin.register(CasePick)

@@ -7,6 +7,7 @@ file it is in. The format is documented in fixtures/course/README.md.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 import tomli_w
 
 FRONT_MATTER = "+++"
-DIRECTIVE = re.compile(r"^\[(quiz|exercise):\s*([a-z0-9][a-z0-9-]*)\s*\]\s*$")
+DIRECTIVE = re.compile(r"^\[(quiz|exercise|sandbox):\s*([a-z0-9][a-z0-9-]*)\s*\]\s*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ORDERED_NAME = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)$")
 QUESTION_KINDS = ("single", "multiple", "true_false")
@@ -23,6 +24,9 @@ KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 # Part slugs become the first URL segment, so they must not shadow the site's own pages.
 RESERVED_PART_SLUGS = {"about", "accounts", "admin", "go", "me", "reports", "static", "studio", "taxonomies"}
 LESSON_STATUSES = ("published", "draft")
+MAX_TERMS = 8
+# Term ranges and defaults are bounded so that no weight can overflow a reward total.
+MAX_WEIGHT = 1_000_000
 
 
 class CourseSourceError(Exception):
@@ -104,6 +108,35 @@ class ExerciseData:
 
 
 @dataclass
+class TermData:
+    key: str  # a feature the environment's kind measures (lessons.sandbox.KINDS)
+    label: str
+    min: float
+    max: float
+    step: float
+    default: float  # the naive reward the challenge starts from
+    help: str = ""
+
+
+@dataclass
+class SandboxData:
+    slug: str
+    title: str
+    kind: str
+    horizon: int
+    objective: str
+    objective_label: str
+    goal: str
+    instructions: str
+    layout: list[str]
+    terms: list[TermData]
+    hints: list[str]
+    loophole: str
+    success: str
+    path: Path
+
+
+@dataclass
 class LessonData:
     slug: str
     order: int
@@ -134,10 +167,11 @@ class CourseData:
     quizzes: list[QuizData]
     taxonomies: list[TaxonomyData]
     exercises: list[ExerciseData]
+    sandboxes: list[SandboxData] = field(default_factory=list)
 
 
 def split_blocks(source: str) -> list[tuple[str, str]]:
-    """Split lesson Markdown at directive lines: [("markdown", text) | ("quiz"|"exercise", slug)].
+    """Split lesson Markdown at directive lines: [("markdown", text) | ("quiz"|"exercise"|"sandbox", slug)].
 
     Directive lines inside fenced code blocks are left alone, so a lesson can show the syntax.
     """
@@ -287,9 +321,11 @@ class _Reader:
             course.parts.append(self.part(folder))
             course.quizzes += [self.quiz(f) for f in sorted((folder / "quizzes").glob("*.toml"))]
             course.exercises += [self.exercise(f) for f in sorted((folder / "exercises").glob("*.toml"))]
+            course.sandboxes += [self.sandbox(f) for f in sorted((folder / "sandboxes").glob("*.toml"))]
         course.taxonomies = [t for t in course.taxonomies if t]
         course.quizzes = [q for q in course.quizzes if q]
         course.exercises = [e for e in course.exercises if e]
+        course.sandboxes = [b for b in course.sandboxes if b]
         self.check_course(course)
         return course
 
@@ -514,6 +550,94 @@ class _Reader:
             path=path,
         )
 
+    # -- reward-design sandboxes ------------------------------------------------------
+
+    def sandbox(self, path: Path) -> SandboxData | None:
+        data = self.load_toml(path)
+        if data is None:
+            return None
+        return self.sandbox_from_data(path, data)
+
+    def number(self, path: Path, data: dict, key: str, where: str, default: float = 0.0) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            self.problem(path, f"{where}'{key}' must be a number")
+            return default
+        if not -MAX_WEIGHT <= value <= MAX_WEIGHT:
+            self.problem(path, f"{where}'{key}' must be between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}")
+            return default
+        return value
+
+    def sandbox_from_data(self, path: Path, data: dict) -> SandboxData:
+        from lessons import sandbox
+
+        kind = data.get("kind", "")
+        layout = data.get("layout", [])
+        horizon = data.get("horizon", 0)
+        objective = data.get("objective", "")
+        env_problems = sandbox.check_environment(kind, layout, horizon, objective)
+        for problem in env_problems:
+            self.problem(path, problem)
+        features = sandbox.KINDS[kind].features if isinstance(kind, str) and kind in sandbox.KINDS else ()
+        terms = []
+        raw_terms = data.get("terms", [])
+        if not isinstance(raw_terms, list) or not 1 <= len(raw_terms) <= MAX_TERMS:
+            self.problem(path, f"a sandbox needs 1 to {MAX_TERMS} [[terms]] entries")
+            raw_terms = []
+        for number, raw in enumerate(raw_terms, 1):
+            where = f"term {number}: "
+            if not isinstance(raw, dict):
+                self.problem(path, f"{where}must be a table")
+                continue
+            key = raw.get("key", "")
+            if key not in features:
+                self.problem(path, f"{where}key must be one of: {', '.join(features) or 'a known kind first'}")
+            term = TermData(
+                key=key if isinstance(key, str) else "",
+                label=self.text(path, raw, "label", where=where),
+                min=self.number(path, raw, "min", where),
+                max=self.number(path, raw, "max", where),
+                step=self.number(path, raw, "step", where, 1),
+                default=self.number(path, raw, "default", where),
+                help=self.text(path, raw, "help", required=False, where=where),
+            )
+            if term.min >= term.max:
+                self.problem(path, f"{where}min must be below max")
+            elif not term.min <= term.default <= term.max:
+                self.problem(path, f"{where}default must lie between min and max")
+            if term.step <= 0:
+                self.problem(path, f"{where}step must be above 0")
+            terms.append(term)
+        keys = [t.key for t in terms if t.key]
+        for duplicate in sorted({k for k in keys if keys.count(k) > 1}):
+            self.problem(path, f"two terms share the key '{duplicate}'")
+        hints = data.get("hints", [])
+        if not isinstance(hints, list) or not all(isinstance(h, str) and h.strip() for h in hints):
+            self.problem(path, "'hints' must be a list of texts")
+            hints = []
+        result = SandboxData(
+            slug=self.slug(path, path.stem, "sandbox file name"),
+            title=self.text(path, data, "title"),
+            kind=kind if isinstance(kind, str) else "",
+            horizon=horizon if isinstance(horizon, int) else 0,
+            objective=objective if isinstance(objective, str) else "",
+            objective_label=self.text(path, data, "objective_label"),
+            goal=self.text(path, data, "goal"),
+            instructions=self.text(path, data, "instructions", required=False),
+            layout=list(layout) if isinstance(layout, list) else [],
+            terms=terms,
+            hints=[h.strip() for h in hints],
+            loophole=self.text(path, data, "loophole"),
+            success=self.text(path, data, "success", required=False),
+            path=path,
+        )
+        if not env_problems and terms and len(keys) == len(set(keys)) == len(terms):
+            # The challenge: the naive reward (every default) must miss the true objective.
+            env = sandbox.Environment(kind, tuple(layout), horizon, objective)
+            if sandbox.solve(env, {t.key: float(t.default) for t in terms}).objective_met:
+                self.problem(path, "the default (naive) reward already meets the objective: there is no challenge")
+        return result
+
     # -- cross-file checks ----------------------------------------------------------
 
     def check_course(self, course: CourseData) -> None:
@@ -536,11 +660,14 @@ class _Reader:
             self.problem(quiz.path, f"duplicate quiz slug '{slug}'")
         for exercise, slug in duplicates(course.exercises, lambda e: e.slug):
             self.problem(exercise.path, f"duplicate exercise slug '{slug}'")
+        for box, slug in duplicates(course.sandboxes, lambda b: b.slug):
+            self.problem(box.path, f"duplicate sandbox slug '{slug}'")
 
         quizzes = {q.slug for q in course.quizzes}
         exercises = {e.slug for e in course.exercises}
+        sandboxes = {b.slug for b in course.sandboxes}
         for lesson in lessons:
-            for kind, slug in unknown_embeds(lesson.source, quizzes=quizzes, exercises=exercises):
+            for kind, slug in unknown_embeds(lesson.source, quizzes=quizzes, exercises=exercises, sandboxes=sandboxes):
                 self.problem(lesson.path, f"embeds unknown {kind} '{slug}'")
 
         lesson_slugs = {lesson.slug for lesson in lessons}
@@ -598,11 +725,13 @@ _EXTERNAL_IMAGE = re.compile(
 )
 
 
-def unknown_embeds(source: str, *, quizzes: set[str], exercises: set[str]) -> list[tuple[str, str]]:
+def unknown_embeds(
+    source: str, *, quizzes: set[str], exercises: set[str], sandboxes: set[str] | None = None
+) -> list[tuple[str, str]]:
     """The (kind, slug) of every [quiz: …] or [exercise: …] line in `source` that names
     nothing in `quizzes` or `exercises`: the one check behind the import, the editor's
     problem list and the studio's save."""
-    known = {"quiz": quizzes, "exercise": exercises}
+    known = {"quiz": quizzes, "exercise": exercises, "sandbox": sandboxes or set()}
     return [(kind, slug) for kind, slug in split_blocks(source) if kind in known and slug not in known[kind]]
 
 
@@ -613,12 +742,13 @@ def lesson_problems(
     quizzes: set[str],
     exercises: set[str],
     paths: set[str],
+    sandboxes: set[str] | None = None,
 ) -> list[str]:
     """Problems an author should see in the editor: unknown embeds, broken internal links,
     skipped heading levels, images from other sites. Pure: the caller passes what exists in the course."""
     problems = [
         f"Unknown {kind} '{slug}': create it first or fix the slug."
-        for kind, slug in unknown_embeds(source, quizzes=quizzes, exercises=exercises)
+        for kind, slug in unknown_embeds(source, quizzes=quizzes, exercises=exercises, sandboxes=sandboxes or set())
     ]
     fence = None
     previous = 1
@@ -724,6 +854,32 @@ def exercise_to_toml(exercise: ExerciseData) -> str:
     return "".join(out)
 
 
+def sandbox_to_toml(box: SandboxData) -> str:
+    out = [
+        _toml(
+            {
+                "title": box.title,
+                "kind": box.kind,
+                "horizon": box.horizon,
+                "objective": box.objective,
+                "objective_label": box.objective_label,
+                "goal": box.goal,
+                "instructions": box.instructions,
+                "layout": box.layout,
+                "hints": box.hints,
+                "loophole": box.loophole,
+                "success": box.success,
+            }
+        )
+    ]
+    for term in box.terms:
+        out.append("\n[[terms]]\n")
+        values = {"key": term.key, "label": term.label, "help": term.help}
+        out.append(_toml(values))
+        out.append(tomli_w.dumps({"min": term.min, "max": term.max, "step": term.step, "default": term.default}))
+    return "".join(out)
+
+
 def lesson_to_text(lesson: LessonData) -> str:
     front = _toml({"title": lesson.title, "slug": lesson.slug, "summary": lesson.summary, "status": lesson.status})
     return f"{FRONT_MATTER}\n{front}{FRONT_MATTER}\n\n{lesson.source.strip()}\n"
@@ -768,6 +924,8 @@ def write_course(course: CourseData, root: str | Path) -> list[Path]:
         put(home("quiz", quiz.slug) / "quizzes" / f"{quiz.slug}.toml", quiz_to_toml(quiz))
     for exercise in course.exercises:
         put(home("exercise", exercise.slug) / "exercises" / f"{exercise.slug}.toml", exercise_to_toml(exercise))
+    for box in course.sandboxes:
+        put(home("sandbox", box.slug) / "sandboxes" / f"{box.slug}.toml", sandbox_to_toml(box))
     for taxonomy in course.taxonomies:
         put(root / "taxonomies" / f"{taxonomy.slug}.toml", taxonomy_to_toml(taxonomy))
     return written

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import math
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -99,3 +100,40 @@ class LengthCheckedAdminAuthenticationForm(AdminAuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         _validate_username_length(self)
+
+
+# A weight is a short decimal: this refuses megabyte-long numbers before float() sees them.
+_WEIGHT_TEXT = 24
+
+
+def sandbox_weights(sandbox, data) -> dict[str, float]:
+    """Term key → weight from `data` (a QueryDict with one `w-KEY` per term), or BadSubmission.
+
+    Every term must be present once, a finite number, and inside the term's stated range;
+    any other `w-` field names a term this environment does not offer.
+    """
+    terms = {term["key"]: term for term in sandbox.terms}
+    unknown = sorted(key[2:] for key in data if key.startswith("w-") and key[2:] not in terms)
+    if unknown:
+        raise BadSubmission(f"This lab has no reward term called {', '.join(f'“{u}”' for u in unknown)[:200]}.")
+    weights: dict[str, float] = {}
+    for key, term in terms.items():
+        values = data.getlist(f"w-{key}")
+        label = term["label"]
+        if not values or not values[0].strip():
+            raise BadSubmission(f"Give a number for “{label}”.")
+        if len(values) > 1:
+            raise BadSubmission(f"Give one number for “{label}”, not {len(values)}.")
+        text = values[0].strip()
+        try:
+            if len(text) > _WEIGHT_TEXT:
+                raise ValueError
+            value = float(text)
+        except ValueError:
+            raise BadSubmission(f"“{label}” must be a number, such as 5 or -0.5.") from None
+        if not math.isfinite(value):
+            raise BadSubmission(f"“{label}” must be a finite number.")
+        if not term["min"] <= value <= term["max"]:
+            raise BadSubmission(f"“{label}” must be between {term['min']:g} and {term['max']:g}; you gave {value:g}.")
+        weights[key] = value
+    return weights

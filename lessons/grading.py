@@ -16,6 +16,8 @@ Rules
 
 `quiz_passed` and `exercise_passed` are the one statement of the pass rule: the lesson
 page, the dashboard, lesson completion and the report summaries all call them.
+- A sandbox challenge is passed once a run's optimal policy met the true objective: runs
+  are experiments, so trying the naive reward again afterwards does not undo the pass.
 """
 
 from __future__ import annotations
@@ -98,3 +100,8 @@ def _set_score(picked: set, correct: set) -> float:
     right = len(picked & correct)
     wrong = len(picked - correct)
     return max(0.0, (right - wrong) / len(correct))
+
+
+def sandbox_passed(objective_met: Iterable[bool]) -> bool:
+    """Whether a sandbox challenge is passed, given whether each recorded run met its objective."""
+    return any(objective_met)

@@ -13,9 +13,10 @@ from django.db import connection
 
 from lessons import page_cache
 from lessons.forms import choice_token
-from lessons.grading import exercise_passed, mean, outcome, quiz_passed, quiz_score
+from lessons.grading import exercise_passed, mean, outcome, quiz_passed, quiz_score, sandbox_passed
 from lessons.learners import Learner
-from lessons.models import Answer, Exercise, ExerciseAttempt, Lesson, Question, Quiz
+from lessons.models import Answer, Exercise, ExerciseAttempt, Lesson, Question, Quiz, Sandbox, SandboxAttempt
+from lessons.sandbox import draw
 
 
 @dataclass
@@ -273,10 +274,82 @@ def exercise_states(
 
 
 @dataclass
+class SandboxRun:
+    """The run just made: what the optimiser did for the learner's weights."""
+
+    outcome: object  # lessons.sandbox.Outcome
+    drawing: object  # lessons.sandbox.Drawing
+    contributions: list[dict]  # per term: label, count, weight, reward
+
+
+@dataclass
+class SandboxState:
+    sandbox: Sandbox
+    attempts: int = 0
+    passed: bool = False
+    weights: dict[str, float] = field(default_factory=dict)  # what the form shows
+    run: SandboxRun | None = None
+    error: str = ""
+
+    @property
+    def dom_id(self) -> str:
+        return f"sandbox-{self.sandbox.slug}"
+
+    @property
+    def outcome(self) -> str:
+        return "correct" if self.run and self.run.outcome.objective_met else "incorrect"
+
+    @property
+    def fields(self) -> list[dict]:
+        """Each term with the value its number input shows."""
+        return [{**term, "value": self.weights.get(term["key"], term["default"])} for term in self.sandbox.terms]
+
+    def show(self, outcome) -> None:
+        """Attach a solved outcome (already recorded) for the page to draw."""
+        contributions = [
+            {
+                "label": term["label"],
+                "count": outcome.features.get(term["key"], 0.0),
+                "weight": self.weights.get(term["key"], 0.0),
+                "reward": outcome.features.get(term["key"], 0.0) * self.weights.get(term["key"], 0.0),
+            }
+            for term in self.sandbox.terms
+        ]
+        self.run = SandboxRun(outcome, draw(self.sandbox.environment(), outcome), contributions)
+
+
+def sandbox_states(sandboxes: list[Sandbox], learner: Learner) -> dict[str, SandboxState]:
+    """State of each sandbox for `learner`: one query for their runs.
+
+    The form starts from the learner's latest weights, or from the naive reward.
+    """
+    history: dict[int, list[tuple[bool, dict]]] = {}
+    rows = (
+        SandboxAttempt.objects.for_learner(learner)
+        .filter(sandbox__in=sandboxes)
+        .order_by("created_at", "id")
+        .values_list("sandbox_id", "objective_met", "weights")
+    )
+    for sandbox_id, met, weights in rows:
+        history.setdefault(sandbox_id, []).append((met, weights))
+    states = {}
+    for sandbox in sandboxes:
+        runs = history.get(sandbox.pk, [])
+        states[sandbox.slug] = SandboxState(
+            sandbox=sandbox,
+            attempts=len(runs),
+            passed=sandbox_passed(met for met, _ in runs),
+            weights=dict(runs[-1][1]) if runs else sandbox.naive_weights,
+        )
+    return states
+
+
+@dataclass
 class LessonState:
     blocks: list[dict]
     quizzes: dict[str, QuizState]
     exercises: dict[str, ExerciseState]
+    sandboxes: dict[str, SandboxState] = field(default_factory=dict)
 
     def fragment_keys(self) -> list[str]:
         keys = [q.fragment_key for quiz in self.quizzes.values() for q in quiz.questions]
@@ -323,15 +396,21 @@ def lesson_blocks(lesson: Lesson, learner: Learner, history: LessonHistory | Non
     quiz_list, exercise_list = lesson_assessments(lesson)
     quizzes = quiz_states(quiz_list, learner, history.answers if history else None)
     exercises = exercise_states(exercise_list, learner, history.attempts if history else None)
+    embedded_sandboxes = lesson.embedded("sandbox")
+    sandboxes = (
+        sandbox_states(list(Sandbox.objects.filter(slug__in=embedded_sandboxes)), learner) if embedded_sandboxes else {}
+    )
     blocks = []
     for block in lesson.blocks:
         if block["type"] == "quiz" and block["slug"] in quizzes:
             blocks.append({"type": "quiz", "state": quizzes[block["slug"]]})
         elif block["type"] == "exercise" and block["slug"] in exercises:
             blocks.append({"type": "exercise", "state": exercises[block["slug"]]})
+        elif block["type"] == "sandbox" and block["slug"] in sandboxes:
+            blocks.append({"type": "sandbox", "state": sandboxes[block["slug"]]})
         elif block["type"] == "html":
             blocks.append(block)
-    return LessonState(blocks, quizzes, exercises)
+    return LessonState(blocks, quizzes, exercises, sandboxes)
 
 
 def find_question(states: dict[str, QuizState], question_id: int) -> tuple[QuizState, QuestionState] | None:

@@ -1,7 +1,7 @@
 """Read side of learner progress: statuses for the outline, a lesson and the dashboard.
 
 The completion rule, shown to learners on the dashboard: a lesson is complete when the
-learner has reached its end and marked it complete AND passed every quiz and exercise it
+learner has reached its end and marked it complete AND passed every quiz, exercise and reward lab it
 embeds; a part is complete when all its published lessons are; course progress is
 completed lessons over published lessons.
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from lessons import page_cache
-from lessons.grading import exercise_passed, quiz_passed, quiz_score
+from lessons.grading import exercise_passed, quiz_passed, quiz_score, sandbox_passed
 from lessons.learners import Learner
 from lessons.lesson_page import LessonState
 from lessons.models import (
@@ -28,6 +28,7 @@ from lessons.models import (
     LessonProgress,
     Part,
     Question,
+    SandboxAttempt,
 )
 
 NOT_STARTED, IN_PROGRESS, COMPLETE = "not-started", "in-progress", "complete"
@@ -36,7 +37,7 @@ STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLET
 
 @dataclass
 class Check:
-    """One quiz or exercise a lesson embeds, and where the learner stands on it."""
+    """One quiz, exercise or reward lab a lesson embeds, and where the learner stands on it."""
 
     kind: str
     slug: str
@@ -81,6 +82,10 @@ def lesson_checks(page: LessonState) -> list[Check]:
                     state.best,
                 )
             )
+        elif block["type"] == "sandbox":
+            status = "passed" if state.passed else "attempted" if state.attempts else "not started"
+            score = (1.0 if state.passed else 0.0) if state.attempts else None
+            checks.append(Check("lab", state.sandbox.slug, state.sandbox.title, state.dom_id, status, score, score))
     return checks
 
 
@@ -191,7 +196,7 @@ def _embedding_lessons(course: CourseProgress) -> dict[tuple[str, str], Lesson]:
 
 
 def dashboard(learner: Learner, course: CourseProgress) -> tuple[list[HistoryItem], list[ReviewItem]]:
-    """Quiz and exercise history, and the review list (wrong in the latest attempt)."""
+    """Quiz, exercise and lab history, and the review list (wrong in the latest attempt)."""
     embedded = _embedding_lessons(course)
     history: list[HistoryItem] = []
     review: list[ReviewItem] = []
@@ -278,6 +283,23 @@ def dashboard(learner: Learner, course: CourseProgress) -> tuple[list[HistoryIte
             case = cases.get((exercise_id, slug))
             if score < 1.0 and case is not None:
                 review.append(ReviewItem("Case", case.title, exercise.title, url))
+    runs: dict[int, list] = {}
+    for run in (
+        SandboxAttempt.objects.for_learner(learner)
+        .select_related("sandbox")
+        .order_by("created_at", "id")
+        .only("sandbox__slug", "sandbox__title", "objective_met")
+    ):
+        runs.setdefault(run.sandbox_id, []).append(run)
+    for rows in runs.values():
+        sandbox = rows[0].sandbox
+        lesson = embedded.get(("sandbox", sandbox.slug))
+        if lesson is None:
+            continue
+        scores = [run.score for run in rows]
+        url = f"{lesson.get_absolute_url()}#sandbox-{sandbox.slug}"
+        passed = sandbox_passed(run.objective_met for run in rows)
+        history.append(HistoryItem("Lab", sandbox.title, url, len(rows), scores[-1], max(scores), passed))
     history.sort(key=lambda item: item.title)
     return history, review
 

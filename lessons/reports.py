@@ -32,6 +32,8 @@ from lessons.models import (
     PartSummary,
     QuestionStats,
     Quiz,
+    Sandbox,
+    SandboxAttempt,
     Taxonomy,
 )
 from lessons.statistics import ItemStats, most_confused, pearson_from_sums
@@ -352,3 +354,47 @@ def needs_attention(filters: Filters, *, limit: int = 200) -> list[dict]:
             }
         )
     return out
+
+
+@dataclass
+class SandboxSummary:
+    sandbox: object
+    runs: int
+    runs_met: int
+    learners: int  # accounts and guests who ran it at least once
+    learners_passed: int
+    hidden: bool = False  # set for instructors when too few learners are behind the figures
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.learners_passed / self.learners if self.learners else None
+
+
+def sandbox_summary() -> list[SandboxSummary]:
+    """Anonymous statistics per reward lab, guests included: two queries whatever the runs."""
+    guest = Q(user__isnull=True)
+    met = Q(objective_met=True)
+    rows = {
+        row["sandbox_id"]: row
+        for row in SandboxAttempt.objects.values("sandbox_id").annotate(
+            runs=Count("id"),
+            runs_met=Count("id", filter=met),
+            users=Count("user", distinct=True),
+            guests=Count("session_key", distinct=True, filter=guest),
+            users_met=Count("user", distinct=True, filter=met),
+            guests_met=Count("session_key", distinct=True, filter=guest & met),
+        )
+    }
+    summaries = []
+    for sandbox in Sandbox.objects.only("slug", "title").order_by("slug"):
+        row = rows.get(sandbox.pk, {})
+        summaries.append(
+            SandboxSummary(
+                sandbox,
+                row.get("runs", 0),
+                row.get("runs_met", 0),
+                row.get("users", 0) + row.get("guests", 0),
+                row.get("users_met", 0) + row.get("guests_met", 0),
+            )
+        )
+    return summaries

@@ -62,6 +62,11 @@ urlpatterns = [
         name="exercise_check",
     ),
     path(
+        "<slug:part_slug>/<slug:lesson_slug>/sandboxes/<str:sandbox_slug>/",
+        learner.sandbox_run,
+        name="sandbox_run",
+    ),
+    path(
         "<slug:part_slug>/<slug:lesson_slug>/quizzes/<slug:quiz_slug>/summary/",
         learner.quiz_summary,
         name="quiz_summary",

@@ -30,11 +30,12 @@ def course_models():
         Part,
         Question,
         Quiz,
+        Sandbox,
         Taxonomy,
     )
 
     # In an order that satisfies foreign keys when the rows are loaded back.
-    return [Course, Part, Lesson, LessonRevision, Quiz, Question, Choice, Taxonomy, Category, Exercise, Case]
+    return [Course, Part, Lesson, LessonRevision, Quiz, Question, Choice, Taxonomy, Category, Exercise, Case, Sandbox]
 
 
 @pytest.fixture(scope="session")

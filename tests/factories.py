@@ -99,3 +99,19 @@ def make_exercise(slug="sort", cases=3, multi_label=False, taxonomy_slug="kinds"
             why_not={"b": f"Why not b {order}."} if not multi_label else {"c": f"Why not c {order}."},
         )
     return exercise
+
+
+def make_sandbox(slug="boat-race"):
+    """A reward lab as authored in fixtures/course (boat-race, block-stacker or cleaning-robot)."""
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from lessons.course_source import parse_single
+    from lessons.models import Sandbox
+
+    path = Path(__file__).resolve().parent.parent / "fixtures/course/01-understanding-ai-alignment/sandboxes"
+    data, problems = parse_single("sandbox", slug, (path / f"{slug}.toml").read_text())
+    assert not problems, problems
+    fields = asdict(data)
+    fields.pop("path")
+    return Sandbox.objects.create(**fields)

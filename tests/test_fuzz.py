@@ -17,7 +17,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from lessons.models import Cohort, LessonRevision
 
-from .factories import make_exercise, make_lesson, make_quiz, make_user
+from .factories import make_exercise, make_lesson, make_quiz, make_sandbox, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,7 @@ POST_PARAMETERS = {
     "lessons:studio_part_delete": [],
     "lessons:studio_revision_restore": [],
     "lessons:lesson_progress": [],
+    "lessons:sandbox_run": ["w-target", "w-finish", "w-step", "w-nope"],
     "logout": [],
 }
 
@@ -117,7 +118,8 @@ def site(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     quiz = make_quiz("check")
     exercise = make_exercise()
-    lesson = make_lesson(source="## Intro\n\nRead this.\n\n[quiz: check]\n\n[exercise: sort]\n")
+    sandbox = make_sandbox()
+    lesson = make_lesson(source="## Intro\n\nRead this.\n\n[quiz: check]\n\n[exercise: sort]\n\n[sandbox: boat-race]\n")
     LessonRevision.objects.create(lesson=lesson, number=1, title=lesson.title, source=lesson.source)
     learner = make_user("learner")
     cohort = Cohort.objects.create(name="Spring")
@@ -131,6 +133,7 @@ def site(settings):
         "question_id": quiz.questions.first().pk,
         "quiz_slug": quiz.slug,
         "exercise_slug": exercise.slug,
+        "sandbox_slug": sandbox.slug,
         "taxonomy_slug": exercise.taxonomy.slug,
         "user_id": learner.pk,
         "cohort_id": cohort.pk,

@@ -98,7 +98,7 @@ def test_progress_panel_refreshes_as_a_fragment(client):
     answer_all(client, lesson, quiz)
     html = assert_fragment(client.get(progress_url(lesson), headers=HTMX), "lesson-progress")
     assert "Passed" in html
-    assert 'hx-trigger="quiz-changed from:body, exercise-changed from:body"' in html
+    assert 'hx-trigger="quiz-changed from:body, exercise-changed from:body, sandbox-changed from:body"' in html
 
 
 def test_outline_and_part_show_status_and_bars(client):
@@ -141,7 +141,8 @@ def test_dashboard_queries_stay_constant(client, django_assert_max_num_queries):
         lessons.append((lesson, quiz))
         answer_all(client, lesson, quiz, correct=n % 2 == 0)
     with django_assert_max_num_queries(
-        11, info="session, user, parts, lessons, progress, answers, questions, counts, attempts, exercises, cases"
+        12,
+        info="session, user, parts, lessons, progress, answers, questions, counts, attempts, exercises, cases, labs",
     ):
         response = client.get(reverse("lessons:dashboard"))
     assert response.status_code == 200

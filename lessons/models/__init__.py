@@ -16,6 +16,7 @@ from .assessment import (
 )
 from .course import ContentVersion, Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
+from .sandbox import Sandbox, SandboxAttempt
 from .stats import (
     CheckStatus,
     ChoiceStats,
@@ -37,6 +38,8 @@ __all__ = [
     "QuestionStats",
     "daily_shard",
     "Answer",
+    "Sandbox",
+    "SandboxAttempt",
     "Case",
     "CasePick",
     "Category",

@@ -17,7 +17,7 @@ from lessons.actions import delete_learner, merge_guest_progress
 from lessons.csv_export import streamed_csv
 from lessons.forms import LengthCheckedAuthenticationForm
 from lessons.learners import GUEST_KEY, Learner
-from lessons.models import Answer, ExerciseAttempt, LessonProgress
+from lessons.models import Answer, ExerciseAttempt, LessonProgress, SandboxAttempt
 from lessons.permissions import private_no_store
 from lessons.progress import STATUS_LABELS, course_progress, dashboard
 
@@ -78,6 +78,10 @@ def _export_rows(learner):
     return progress, answers, attempts
 
 
+def _lab_runs(learner):
+    return SandboxAttempt.objects.for_learner(learner).select_related("sandbox").order_by("created_at", "id")
+
+
 @private_no_store
 @require_safe
 def export_json(request):
@@ -115,6 +119,17 @@ def export_json(request):
             }
             for t in attempts
         ],
+        "lab_runs": [
+            {
+                "lab": r.sandbox.slug,
+                "weights": r.weights,
+                "actions": r.actions,
+                "reward": r.proxy_reward,
+                "objective_met": r.objective_met,
+                "at": r.created_at.isoformat(),
+            }
+            for r in _lab_runs(Learner.from_request(request))
+        ],
     }
     response = JsonResponse(data, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="alignment-course-my-data.json"'
@@ -137,6 +152,8 @@ def export_csv(request):
             yield ["answer", item, seen, f"{a.score:.3f}", a.created_at.isoformat()]
         for t in attempts:
             yield ["exercise", t.exercise.slug, json.dumps(t.answers), f"{t.score:.3f}", t.created_at.isoformat()]
+        for r in _lab_runs(Learner.from_request(request)):
+            yield ["lab", r.sandbox.slug, json.dumps(r.weights), f"{r.score:.3f}", r.created_at.isoformat()]
 
     return streamed_csv(rows(), "alignment-course-my-data.csv")
 

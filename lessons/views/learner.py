@@ -12,8 +12,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from lessons import page_cache
-from lessons.actions import check_exercise, complete_lesson, note_visit, record_answer, record_visit
-from lessons.forms import BadSubmission, IncompleteExercise, picked_categories, picked_choices
+from lessons.actions import check_exercise, complete_lesson, note_visit, record_answer, record_visit, run_sandbox
+from lessons.forms import BadSubmission, IncompleteExercise, picked_categories, picked_choices, sandbox_weights
 from lessons.learners import Learner
 from lessons.lesson_page import find_question, lesson_blocks, lesson_history
 from lessons.models import ContentVersion, Course, ExerciseAttempt, Lesson, LessonProgress, Taxonomy
@@ -148,6 +148,8 @@ def _learner_page_key(request, lesson, learner, progress, history) -> str | None
     """
     if len(messages.get_messages(request)):  # len() does not mark the messages as shown
         return None
+    if lesson.embedded("sandbox"):  # a lab's runs are learner state the history does not name
+        return None
     user = request.user
     who = (learner.seed(), user.get_username(), user.is_staff, is_instructor(user)) if user.is_authenticated else ()
     state = (learner.seed(), who, lesson_status(progress), history.digest_parts())
@@ -253,6 +255,65 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@vary_on_headers("HX-Request")
+@login_not_required
+def sandbox_run(request, part_slug, lesson_slug, sandbox_slug):
+    """POST solves the lab for the submitted weights and records the run; GET (htmx) gives the form.
+
+    Weights out of range, not numbers, missing or naming unknown terms get 400 with a
+    readable message and record nothing; so does a lab this lesson does not embed.
+    """
+    lesson = _published_lesson(part_slug, lesson_slug)
+    learner = Learner.from_request(request, create=request.method == "POST")
+    page = lesson_blocks(lesson, learner)
+    state = page.sandboxes.get(sandbox_slug)
+    if state is None:
+        message = f"This lesson has no lab called “{sandbox_slug}”. Go back to the lesson and try again."
+        return render(request, "400.html", {"message": message}, status=400)
+    context = {"box": state, "lesson": lesson}
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{lesson.get_absolute_url()}#{state.dom_id}")
+        return render(request, "lessons/includes/sandbox.html#sandbox", context)
+
+    status = 200
+    try:
+        weights = sandbox_weights(state.sandbox, request.POST)
+    except BadSubmission as exc:
+        state.error = str(exc)
+        # Keep what the learner typed where it was a number, so they can correct it.
+        state.weights = {**state.weights, **_typed_numbers(state.sandbox, request.POST)}
+        status = 400
+    else:
+        attempt, outcome = run_sandbox(learner, state.sandbox, weights)
+        if not learner.user_id:
+            record_visit(learner, lesson)  # a guest's reading is not recorded; their first run is
+        state.weights = weights
+        state.attempts += 1
+        state.passed = state.passed or attempt.objective_met
+        state.show(outcome)
+
+    if request.htmx:
+        response = render(request, "lessons/includes/sandbox.html#sandbox", context, status=status)
+        if status == 200:
+            trigger_client_event(response, "sandbox-changed", {"sandbox": sandbox_slug})
+        return response
+    return _render_lesson(request, lesson, page, learner, status=status)
+
+
+def _typed_numbers(sandbox, data) -> dict[str, float]:
+    typed = {}
+    for term in sandbox.terms:
+        try:
+            value = float(data.get(f"w-{term['key']}", "")[:24])
+        except ValueError:
+            continue
+        if value == value and abs(value) != float("inf"):
+            typed[term["key"]] = value
+    return typed
+
+
+@require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @login_not_required
 def lesson_progress(request, part_slug, lesson_slug):

@@ -17,7 +17,17 @@ from django.views.decorators.vary import vary_on_headers
 
 from lessons import reports
 from lessons.csv_export import streamed_csv
-from lessons.models import Answer, Cohort, ExerciseAttempt, LessonProgress, Part, Quiz, Taxonomy, answer_as_seen
+from lessons.models import (
+    Answer,
+    Cohort,
+    ExerciseAttempt,
+    LessonProgress,
+    Part,
+    Quiz,
+    SandboxAttempt,
+    Taxonomy,
+    answer_as_seen,
+)
 from lessons.permissions import instructor_required, private_no_store, staff_required
 
 User = get_user_model()
@@ -107,11 +117,13 @@ def report_learner(request, user_id):
     progress = LessonProgress.objects.filter(user=learner).select_related("lesson__part").order_by("first_opened_at")
     answers = Answer.objects.filter(user=learner).select_related("question__quiz").order_by("created_at")
     attempts = ExerciseAttempt.objects.filter(user=learner).select_related("exercise").order_by("created_at")
+    runs = SandboxAttempt.objects.filter(user=learner).select_related("sandbox").order_by("created_at")
     context = {
         "learner": learner,
         "progress": progress,
         "answers": answers,
         "attempts": attempts,
+        "runs": runs,
         "cohorts": learner.cohorts.all(),
     }
     return render(request, "lessons/reports/learner.html", context)
@@ -121,12 +133,18 @@ def report_learner(request, user_id):
 @require_safe
 @instructor_required
 def report_quiz_list(request):
+    sandboxes = reports.sandbox_summary()
+    if not request.user.is_staff:
+        for summary in sandboxes:
+            summary.hidden = summary.learners < reports.MIN_LEARNERS_FOR_FIGURES
     return render(
         request,
         "lessons/reports/quiz_list.html",
         {
             "quizzes": Quiz.objects.order_by("slug"),
             "taxonomies": Taxonomy.objects.order_by("name"),
+            "sandboxes": sandboxes,
+            "min_learners": reports.MIN_LEARNERS_FOR_FIGURES,
         },
     )
 

@@ -33,6 +33,7 @@ from lessons.course_source import (
     exercise_to_toml,
     lesson_problems,
     quiz_to_toml,
+    sandbox_to_toml,
     split_blocks,
     taxonomy_to_toml,
     unknown_embeds,
@@ -41,7 +42,19 @@ from lessons.course_source import (
 from lessons.learners import Learner
 from lessons.lesson_page import lesson_blocks
 from lessons.markdown import MAX_SOURCE_BYTES, MarkdownError
-from lessons.models import Answer, Course, Exercise, ExerciseAttempt, Lesson, LessonRevision, Part, Quiz, Taxonomy
+from lessons.models import (
+    Answer,
+    Course,
+    Exercise,
+    ExerciseAttempt,
+    Lesson,
+    LessonRevision,
+    Part,
+    Quiz,
+    Sandbox,
+    SandboxAttempt,
+    Taxonomy,
+)
 from lessons.permissions import instructor_required
 
 
@@ -52,7 +65,7 @@ class LessonForm(forms.Form):
     source = forms.CharField(
         strip=False,
         widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "true"}),
-        help_text="Markdown. A line holding only [quiz: slug] or [exercise: slug] embeds one.",
+        help_text="Markdown. A line holding only [quiz: slug], [exercise: slug] or [sandbox: slug] embeds one.",
     )
     note = forms.CharField(max_length=200, required=False, help_text="What changed (kept in the history).")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -88,10 +101,11 @@ class PartForm(forms.ModelForm):
 
 
 def _unknown_embeds(source: str) -> list[str]:
-    slugs = {kind: [slug for k, slug in split_blocks(source) if k == kind] for kind in ("quiz", "exercise")}
+    slugs = {kind: [slug for k, slug in split_blocks(source) if k == kind] for kind in ("quiz", "exercise", "sandbox")}
     quizzes = set(Quiz.objects.filter(slug__in=slugs["quiz"]).values_list("slug", flat=True))
     exercises = set(Exercise.objects.filter(slug__in=slugs["exercise"]).values_list("slug", flat=True))
-    unknown = unknown_embeds(source, quizzes=quizzes, exercises=exercises)
+    sandboxes = set(Sandbox.objects.filter(slug__in=slugs["sandbox"]).values_list("slug", flat=True))
+    unknown = unknown_embeds(source, quizzes=quizzes, exercises=exercises, sandboxes=sandboxes)
     return [f"Unknown {kind} '{slug}'." for kind, slug in unknown]
 
 
@@ -126,6 +140,7 @@ def studio_outline(request):
         "quizzes": Quiz.objects.annotate(n=Count("questions")).order_by("slug"),
         "exercises": Exercise.objects.select_related("taxonomy").annotate(n=Count("cases")).order_by("slug"),
         "taxonomies": Taxonomy.objects.annotate(n=Count("categories")).order_by("slug"),
+        "sandboxes": Sandbox.objects.only("slug", "kind").order_by("slug"),
     }
     if request.htmx and request.GET.get("fragment") == "results":
         return render(request, "lessons/studio/outline.html#search-results", context)
@@ -267,7 +282,12 @@ def studio_lesson_preview(request):
         lesson.headings = []
     page = lesson_blocks(lesson, Learner(None, ""))  # the learners' assembly, as nobody in particular
     problems += lesson_problems(
-        source, lesson.headings, quizzes=set(page.quizzes), exercises=set(page.exercises), paths=_course_paths()
+        source,
+        lesson.headings,
+        quizzes=set(page.quizzes),
+        exercises=set(page.exercises),
+        paths=_course_paths(),
+        sandboxes=set(page.sandboxes),
     )
     lesson_id = request.POST.get("lesson_id", "")
     lesson_id = int(lesson_id) if re.fullmatch(r"[0-9]{1,18}", lesson_id) else None
@@ -366,14 +386,21 @@ EDITABLE = {
     "quiz": (Quiz, "quizzes"),
     "exercise": (Exercise, "exercises"),
     "taxonomy": (Taxonomy, "taxonomies"),
+    "sandbox": (Sandbox, "sandboxes"),
 }
 
 
 def _as_text(kind: str, obj) -> str:
     course = course_data_from_database()
-    items = {"quiz": course.quizzes, "exercise": course.exercises, "taxonomy": course.taxonomies}[kind]
+    items = {
+        "quiz": course.quizzes,
+        "exercise": course.exercises,
+        "taxonomy": course.taxonomies,
+        "sandbox": course.sandboxes,
+    }[kind]
     item = next(i for i in items if i.slug == obj.slug)
-    return {"quiz": quiz_to_toml, "exercise": exercise_to_toml, "taxonomy": taxonomy_to_toml}[kind](item)
+    writers = {"quiz": quiz_to_toml, "exercise": exercise_to_toml, "taxonomy": taxonomy_to_toml}
+    return {**writers, "sandbox": sandbox_to_toml}[kind](item)
 
 
 def _attempt_counts(kind: str, obj) -> list[tuple[str, int]]:
@@ -391,6 +418,8 @@ def _attempt_counts(kind: str, obj) -> list[tuple[str, int]]:
         ]
     if kind == "exercise":
         return [("Checks of this exercise", ExerciseAttempt.objects.filter(exercise=obj).count())]
+    if kind == "sandbox":
+        return [("Runs of this lab", SandboxAttempt.objects.filter(sandbox=obj).count())]
     return []
 
 
