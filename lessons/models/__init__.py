@@ -16,6 +16,7 @@ from .assessment import (
 )
 from .course import Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
+from .review import ReviewCard, ReviewLog
 from .stats import (
     CheckStatus,
     ChoiceStats,
@@ -34,6 +35,8 @@ __all__ = [
     "LearnerSummary",
     "PartSummary",
     "QuestionStats",
+    "ReviewCard",
+    "ReviewLog",
     "Answer",
     "Case",
     "CasePick",
