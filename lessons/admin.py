@@ -34,6 +34,8 @@ from lessons.models import (
     Question,
     QuestionStats,
     Quiz,
+    ReviewCard,
+    ReviewLog,
     Taxonomy,
 )
 
@@ -303,3 +305,20 @@ class DailyScoresAdmin(ReadOnlyAdmin):
     list_display = ["day", "answers", "attempts"]
     list_filter = ["day"]
     search_fields = ["day"]
+
+
+# Review cards are written only alongside the attempts that rate them (lessons.review).
+@admin.register(ReviewCard)
+class ReviewCardAdmin(ReadOnlyAdmin):
+    list_display = ["user", "session_key", "question", "case", "state", "stability", "due", "reviews"]
+    list_select_related = ["user", "question__quiz", "case"]
+    list_filter = ["state"]
+    search_fields = ["user__username"]
+
+
+@admin.register(ReviewLog)
+class ReviewLogAdmin(ReadOnlyAdmin):
+    list_display = ["card", "reviewed_at", "score", "rating", "confidence", "days_since_previous"]
+    list_select_related = ["card__user", "card__question__quiz", "card__case"]
+    list_filter = ["rating", "confidence"]
+    search_fields = ["card__user__username"]

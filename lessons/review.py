@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.utils.functional import SimpleLazyObject
 
 from lessons import scheduling
 from lessons.models import Case, Category, Lesson, Question, ReviewCard, ReviewLog
@@ -246,6 +247,19 @@ def mastery_for(learner, parts) -> tuple[list[MasteryRow], list[MasteryRow]]:
     return part_rows, category_rows
 
 
+@dataclass(frozen=True)
+class RetentionFigure:
+    """Reviews a day or more after the previous attempt, and how many were recalled."""
+
+    reviews: int
+    recalled: int
+    hidden: bool = False  # too few reviews to show an instructor without pointing to someone
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.recalled / self.reviews) if self.reviews else None
+
+
 def retention_by_question(quiz) -> dict[int, tuple[int, int]]:
     """Question id → (reviews at least a day after the previous attempt, how many were
     recalled, i.e. not rated Again). Guests included: the figures are anonymous."""
@@ -264,3 +278,22 @@ def _retention(logs, key: str) -> dict[int, tuple[int, int]]:
         .values_list(key, "n", "recalled")
     )
     return {item_id: (n, recalled) for item_id, n, recalled in rows}
+
+
+def dashboard_context(learner, parts, now: dt.datetime) -> dict:
+    """What the dashboard shows of review: due count, mastery and calibration (a fixed
+    number of queries)."""
+    levels = calibration_for(learner)
+    part_rows, category_rows = mastery_for(learner, parts)
+    return {
+        # The header's lazy due count (lessons.context_processors) is reused for "due now";
+        # when the next item falls due is asked only when nothing is due.
+        "review_next": SimpleLazyObject(lambda: next_later(learner, now)),
+        "mastery_parts": part_rows,
+        "mastery_categories": category_rows,
+        "calibration": levels,
+        "calibration_bars": [(level, 0 if level.percent is None else level.percent * 4) for level in levels],
+        "calibration_sentence": scheduling.calibration_sentence(levels),
+        "calibration_marked": any(level.attempts for level in levels),
+        "mastery_days": scheduling.MASTERY_DAYS,
+    }

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from lessons import review as spaced_review
 from lessons.actions import delete_learner, merge_guest_progress
 from lessons.csv_export import streamed_csv
 from lessons.forms import LengthCheckedAuthenticationForm
@@ -68,6 +69,7 @@ def dashboard_view(request):
     progress = course_progress(learner)
     history, review = dashboard(learner, progress)
     context = {"progress": progress, "history": history, "review": review, "labels": STATUS_LABELS}
+    context.update(spaced_review.dashboard_context(learner, [pp.part for pp in progress.parts], timezone.now()))
     return render(request, "lessons/dashboard.html", context)
 
 

@@ -7,7 +7,14 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from lessons.actions import check_exercise, complete_lesson, record_answer, record_visit
-from lessons.forms import BadSubmission, IncompleteExercise, picked_categories, picked_choices
+from lessons.forms import (
+    BadSubmission,
+    IncompleteExercise,
+    picked_categories,
+    picked_choices,
+    picked_confidence,
+    picked_confidences,
+)
 from lessons.learners import Learner
 from lessons.lesson_page import find_question, lesson_blocks
 from lessons.models import Course, ExerciseAttempt, Lesson, LessonProgress, Taxonomy
@@ -117,11 +124,12 @@ def question_answer(request, part_slug, lesson_slug, question_id):
             status = 429
             raise BadSubmission(RATE_LIMIT_MESSAGE)
         choices = picked_choices(state.question, request.POST)
+        confidence = picked_confidence(request.POST)
     except BadSubmission as exc:
         state.error = str(exc)
         status = max(status, 400)
     else:
-        state.record(record_answer(learner, state.question, choices), choices)
+        state.record(record_answer(learner, state.question, choices, confidence=confidence), choices)
 
     if request.htmx:
         response = render(request, "lessons/includes/quiz.html#question", {"q": state, "lesson": lesson}, status=status)
@@ -158,6 +166,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
             status = 429
             raise BadSubmission(RATE_LIMIT_MESSAGE)
         picks = picked_categories(state.exercise, cases, request.POST)
+        confidences = picked_confidences(cases, request.POST)
     except BadSubmission as exc:
         state.error = str(exc)
         if isinstance(exc, IncompleteExercise):
@@ -165,7 +174,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
                 card.picked = exc.picks.get(card.case.slug, [])
         status = max(status, 400)
     else:
-        state.record(check_exercise(learner, state.exercise, cases, picks))
+        state.record(check_exercise(learner, state.exercise, cases, picks, confidences=confidences))
 
     if request.htmx:
         response = render(request, "lessons/includes/exercise.html#exercise", context, status=status)
