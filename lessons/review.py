@@ -297,3 +297,35 @@ def dashboard_context(learner, parts, now: dt.datetime) -> dict:
         "calibration_marked": any(level.attempts for level in levels),
         "mastery_days": scheduling.MASTERY_DAYS,
     }
+
+
+def export_cards(learner) -> list[dict]:
+    """The learner's cards and their log, for the data download (two queries)."""
+    cards = (
+        ReviewCard.objects.for_learner(learner)
+        .select_related("question__quiz", "case__exercise")
+        .prefetch_related("log")
+        .order_by("id")
+    )
+    return [
+        {
+            "item": f"{c.question.quiz.slug} {c.question.key}"
+            if c.question_id
+            else f"{c.case.exercise.slug} {c.case.slug}",
+            "state": c.get_state_display().lower(),
+            "stability_days": c.stability,
+            "difficulty": c.difficulty,
+            "due": c.due.isoformat(),
+            "last_review": c.last_review.isoformat() if c.last_review else None,
+            "reviews": [
+                {
+                    "at": log.reviewed_at.isoformat(),
+                    "score": log.score,
+                    "rating": log.rating,
+                    "confidence": log.confidence,
+                }
+                for log in c.log.all()
+            ],
+        }
+        for c in cards
+    ]

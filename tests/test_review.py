@@ -452,3 +452,31 @@ def test_header_adds_no_query_for_a_guest_without_a_session(lesson):
     with CaptureQueriesContext(connection) as ctx:
         client.get(reverse("lessons:about"))
     assert not [q for q in ctx.captured_queries if "reviewcard" in q["sql"].lower()]
+
+
+def test_confusion_matrix_page_shows_retention_per_case(client, lesson):
+    exercise = Exercise.objects.get(slug="sort")
+    learner = learner_for(make_user())
+    cases = list(exercise.cases.all())
+    picks = {"case-1": ["a"], "case-2": ["b"], "case-3": ["a"]}
+    check_exercise(learner, exercise, cases, picks, now=T0)
+    check_exercise(learner, exercise, cases, {**picks, "case-2": ["a"]}, now=T0 + dt.timedelta(days=2))
+    client.force_login(make_user("teacher", instructor=True))
+    html = client.get(reverse("lessons:report_taxonomy", args=["kinds"])).content.decode()
+    assert "Retention per case" in html
+    assert '<th scope="row">Case 2</th><td>Exercise sort</td><td>1</td><td>100%</td>' in html
+
+
+def test_data_download_includes_review_cards(client, lesson):
+    import json
+
+    user = make_user()
+    client.force_login(user)
+    question = Question.objects.first()
+    client.post(answer_url(lesson, question), {"choice": wrong(question), "confidence": "guess"}, headers=HTMX)
+    data = json.loads(client.get(reverse("lessons:export_json")).content)
+    [card] = data["review_cards"]
+    assert card["item"] == "check q1" and card["reviews"][0]["confidence"] == "guess"
+    assert card["reviews"][0]["rating"] == 1
+    csv = b"".join(client.get(reverse("lessons:export_csv")).streaming_content).decode()
+    assert "review card,check q1," in csv

@@ -117,6 +117,7 @@ def export_json(request):
             }
             for t in attempts
         ],
+        "review_cards": spaced_review.export_cards(Learner.from_request(request)),
     }
     response = JsonResponse(data, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="alignment-course-my-data.json"'
@@ -139,6 +140,8 @@ def export_csv(request):
             yield ["answer", item, seen, f"{a.score:.3f}", a.created_at.isoformat()]
         for t in attempts:
             yield ["exercise", t.exercise.slug, json.dumps(t.answers), f"{t.score:.3f}", t.created_at.isoformat()]
+        for card in spaced_review.export_cards(Learner.from_request(request)):
+            yield ["review card", card["item"], f"{card['state']}, due {card['due']}", "", card["last_review"] or ""]
 
     return streamed_csv(rows(), "alignment-course-my-data.csv")
 
