@@ -56,7 +56,7 @@ def _item(card: ReviewCard, learner: Learner) -> ReviewItem:
     """The card's question or case, ready for the shared partials (a few queries)."""
     quiz_home, exercise_home = review.teaching_links()
     if card.question_id:
-        question = Question.objects.prefetch_related("choices").get(pk=card.question_id)
+        question = Question.objects.select_related("quiz").prefetch_related("choices").get(pk=card.question_id)
         lesson = quiz_home.get(question.quiz.slug)
         url = question.section_url or (f"{lesson.get_absolute_url()}#quiz-{question.quiz.slug}" if lesson else "")
         state = QuestionState(question, 1, shuffled_choices(question, learner, card.reviews))
