@@ -16,7 +16,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from lessons import stats
+from lessons import review, stats
 from lessons.course_source import CourseData, CourseSourceError, QuizData
 from lessons.markdown import MarkdownError
 from lessons.models import (
@@ -518,8 +518,11 @@ def _block_ids(lesson: Lesson) -> set[str]:
 
 
 @transaction.atomic
-def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
-    """Grade `choices` for `question` on the server and store the answer as graded."""
+def record_answer(learner, question: Question, choices: list[Choice], *, confidence: str = "", now=None) -> Answer:
+    """Grade `choices` for `question` on the server and store the answer as graded.
+
+    The answer also rates the learner's review card for the question (`confidence` is
+    "", "sure", "think" or "guess"; `now` is the clock the schedule is computed from)."""
     from lessons.grading import GradingError, grade_choices
 
     # Answers to one quiz are stored one at a time (the quiz row stays locked until commit),
@@ -548,12 +551,26 @@ def record_answer(learner, question: Question, choices: list[Choice]) -> Answer:
     # The same picks as rows, for the reports.
     Answer.picks.through.objects.bulk_create(Answer.picks.through(answer=answer, choice=c) for c in choices)
     stats.on_answer(learner, answer, quiz, choices)
+    review.rate_items(learner, [(question, score, confidence)], now or timezone.now(), answer=answer)
     return answer
 
 
 @transaction.atomic
-def check_exercise(learner, exercise: Exercise, cases: list[Case], picks: dict[str, list[str]]) -> ExerciseAttempt:
-    """Grade every case on the server and store the attempt exactly as graded."""
+def check_exercise(
+    learner,
+    exercise: Exercise,
+    cases: list[Case],
+    picks: dict[str, list[str]],
+    *,
+    confidences: dict[str, str] | None = None,
+    reviewed: list[Case] | None = None,
+    now=None,
+) -> ExerciseAttempt:
+    """Grade every case on the server and store the attempt exactly as graded.
+
+    Each case's grade rates the learner's review card for it (`confidences`: case slug →
+    "sure", "think" or "guess"). A review passes `reviewed`, the cases actually answered
+    now; the other cases carry the learner's previous picks and rate nothing."""
     from lessons.grading import grade_case, mean
 
     # One check of an exercise at a time, for the same reason as record_answer.
@@ -568,8 +585,12 @@ def check_exercise(learner, exercise: Exercise, cases: list[Case], picks: dict[s
         results=results,
         score=mean(results.values()),
     )
-    picks = CasePick.objects.bulk_create(case_picks(attempt, cases))
+    rated = cases if reviewed is None else reviewed
+    picks = CasePick.objects.bulk_create(case_picks(attempt, rated))
     stats.on_check(learner, attempt, picks)
+    confidences = confidences or {}
+    scored = [(case, results[case.slug], confidences.get(case.slug, "")) for case in rated]
+    review.rate_items(learner, scored, now or timezone.now(), attempt=attempt)
     return attempt
 
 
@@ -678,6 +699,7 @@ def merge_guest_progress(guest_key: str, user) -> None:
     Answer.objects.filter(**guest).update(user=user, session_key="")
     ExerciseAttempt.objects.filter(**guest).update(user=user, session_key="")
     SandboxAttempt.objects.filter(**guest).update(user=user, session_key="")
+    review.merge_guest_cards(guest_key, user)
     mine = {row.lesson_id: row for row in LessonProgress.objects.select_for_update().filter(user=user)}
     for row in LessonProgress.objects.select_for_update().filter(**guest):
         existing = mine.get(row.lesson_id)

@@ -35,6 +35,8 @@ from lessons.models import (
     Question,
     QuestionStats,
     Quiz,
+    ReviewCard,
+    ReviewLog,
     Sandbox,
     SandboxAttempt,
     Taxonomy,
@@ -336,3 +338,20 @@ class ContentVersionAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Review cards are written only alongside the attempts that rate them (lessons.review).
+@admin.register(ReviewCard)
+class ReviewCardAdmin(ReadOnlyAdmin):
+    list_display = ["user", "session_key", "question", "case", "state", "stability", "due", "reviews"]
+    list_select_related = ["user", "question__quiz", "case"]
+    list_filter = ["state"]
+    search_fields = ["user__username"]
+
+
+@admin.register(ReviewLog)
+class ReviewLogAdmin(ReadOnlyAdmin):
+    list_display = ["card", "reviewed_at", "score", "rating", "confidence", "days_since_previous"]
+    list_select_related = ["card__user", "card__question__quiz", "card__case"]
+    list_filter = ["rating", "confidence"]
+    search_fields = ["card__user__username"]

@@ -137,3 +137,24 @@ def sandbox_weights(sandbox, data) -> dict[str, float]:
             raise BadSubmission(f"“{label}” must be between {term['min']:g} and {term['max']:g}; you gave {value:g}.")
         weights[key] = value
     return weights
+
+
+CONFIDENCE_VALUES = ("sure", "think", "guess")
+
+
+def picked_confidence(data, name: str = "confidence") -> str:
+    """The optional confidence marked before checking: "", "sure", "think" or "guess"."""
+    values = data.getlist(name)
+    if len(values) > 1 or (values and values[0] not in ("", *CONFIDENCE_VALUES)):
+        raise BadSubmission("Mark how sure you are as sure, think so or guessing, or leave it unmarked.")
+    return values[0] if values else ""
+
+
+def picked_confidences(cases, data) -> dict[str, str]:
+    """Case slug → confidence for each case marked; a mark for an unknown case is refused."""
+    known = {case.slug for case in cases}
+    named = {key[len("confidence-") :] for key in data if key.startswith("confidence-")}
+    if named - known:
+        raise BadSubmission("That answer names a case that isn't in this exercise. Reload the page and try again.")
+    marks = {case.slug: picked_confidence(data, f"confidence-{case.slug}") for case in cases}
+    return {slug: mark for slug, mark in marks.items() if mark}

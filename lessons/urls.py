@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons.views import accounts, learner, reports, studio
+from lessons.views import accounts, learner, reports, review, studio
 
 app_name = "lessons"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("me/", accounts.dashboard_view, name="dashboard"),
     path("me/export.json", accounts.export_json, name="export_json"),
     path("me/export.csv", accounts.export_csv, name="export_csv"),
+    path("me/review/", review.review_session, name="review_session"),
+    path("me/review/questions/<int:question_id>/", review.review_question, name="review_question"),
+    path("me/review/cases/<int:case_id>/", review.review_case, name="review_case"),
     path("go/<slug:lesson_slug>/", learner.lesson_by_slug, name="lesson_by_slug"),
     path("studio/", studio.studio_outline, name="studio_outline"),
     path("studio/export.zip", studio.studio_export, name="studio_export"),

@@ -42,8 +42,10 @@ TYPED_MALFORMED = ["x", "99999999999999999999", "9999-12-31", "0001-01-01"]
 # POST-only endpoints whose forms live on other pages.
 POST_PARAMETERS = {
     "lessons:studio_lesson_preview": ["source", "title", "lesson_id"],
-    "lessons:question_answer": ["choice"],
-    "lessons:exercise_check": ["case-case-1", "case-case-2", "case-case-3", "case-nope"],
+    "lessons:question_answer": ["choice", "confidence"],
+    "lessons:exercise_check": ["case-case-1", "case-case-2", "case-case-3", "case-nope", "confidence-case-1"],
+    "lessons:review_question": ["choice", "confidence"],
+    "lessons:review_case": ["case-case-1", "confidence-case-1", "confidence-nope"],
     "lessons:report_cohort_remove": [],
     "lessons:studio_lesson_move": [],
     "lessons:studio_lesson_delete": [],
@@ -131,6 +133,7 @@ def site(settings):
         "part_slug": lesson.part.slug,
         "lesson_slug": lesson.slug,
         "question_id": quiz.questions.first().pk,
+        "case_id": exercise.cases.first().pk,
         "quiz_slug": quiz.slug,
         "exercise_slug": exercise.slug,
         "sandbox_slug": sandbox.slug,

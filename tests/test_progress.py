@@ -141,8 +141,9 @@ def test_dashboard_queries_stay_constant(client, django_assert_max_num_queries):
         lessons.append((lesson, quiz))
         answer_all(client, lesson, quiz, correct=n % 2 == 0)
     with django_assert_max_num_queries(
-        12,
-        info="session, user, parts, lessons, progress, answers, questions, counts, attempts, exercises, cases, labs",
+        20,
+        info="session, user, parts, lessons, progress, answers, questions, counts, attempts, exercises, cases, labs;"
+        " review: due count, calibration, mastery (lessons, questions, cases, cards, categories)",
     ):
         response = client.get(reverse("lessons:dashboard"))
     assert response.status_code == 200

@@ -16,6 +16,7 @@ from .assessment import (
 )
 from .course import ContentVersion, Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
+from .review import ReviewCard, ReviewLog
 from .sandbox import Sandbox, SandboxAttempt
 from .stats import (
     CheckStatus,
@@ -37,6 +38,8 @@ __all__ = [
     "PartSummary",
     "QuestionStats",
     "daily_shard",
+    "ReviewCard",
+    "ReviewLog",
     "Answer",
     "Sandbox",
     "SandboxAttempt",

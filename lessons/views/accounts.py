@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from lessons import review as spaced_review
 from lessons.actions import delete_learner, merge_guest_progress
 from lessons.csv_export import streamed_csv
 from lessons.forms import LengthCheckedAuthenticationForm
@@ -68,6 +69,7 @@ def dashboard_view(request):
     progress = course_progress(learner)
     history, review = dashboard(learner, progress)
     context = {"progress": progress, "history": history, "review": review, "labels": STATUS_LABELS}
+    context.update(spaced_review.dashboard_context(learner, [pp.part for pp in progress.parts], timezone.now()))
     return render(request, "lessons/dashboard.html", context)
 
 
@@ -130,6 +132,7 @@ def export_json(request):
             }
             for r in _lab_runs(Learner.from_request(request))
         ],
+        "review_cards": spaced_review.export_cards(Learner.from_request(request)),
     }
     response = JsonResponse(data, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="alignment-course-my-data.json"'
@@ -154,6 +157,8 @@ def export_csv(request):
             yield ["exercise", t.exercise.slug, json.dumps(t.answers), f"{t.score:.3f}", t.created_at.isoformat()]
         for r in _lab_runs(Learner.from_request(request)):
             yield ["lab", r.sandbox.slug, json.dumps(r.weights), f"{r.score:.3f}", r.created_at.isoformat()]
+        for card in spaced_review.export_cards(Learner.from_request(request)):
+            yield ["review card", card["item"], f"{card['state']}, due {card['due']}", "", card["last_review"] or ""]
 
     return streamed_csv(rows(), "alignment-course-my-data.csv")
 

@@ -13,7 +13,16 @@ from django_htmx.http import trigger_client_event
 
 from lessons import page_cache
 from lessons.actions import check_exercise, complete_lesson, note_visit, record_answer, record_visit, run_sandbox
-from lessons.forms import BadSubmission, IncompleteExercise, picked_categories, picked_choices, sandbox_weights
+from lessons.context_processors import review_due as request_review_due
+from lessons.forms import (
+    BadSubmission,
+    IncompleteExercise,
+    picked_categories,
+    picked_choices,
+    picked_confidence,
+    picked_confidences,
+    sandbox_weights,
+)
 from lessons.learners import Learner
 from lessons.lesson_page import find_question, lesson_blocks, lesson_history
 from lessons.models import ContentVersion, Course, ExerciseAttempt, Lesson, LessonProgress, Taxonomy
@@ -152,7 +161,9 @@ def _learner_page_key(request, lesson, learner, progress, history) -> str | None
         return None
     user = request.user
     who = (learner.seed(), user.get_username(), user.is_staff, is_instructor(user)) if user.is_authenticated else ()
-    state = (learner.seed(), who, lesson_status(progress), history.digest_parts())
+    # The header's "Review N due" is the learner's too (lessons.context_processors).
+    due = request_review_due(request) if user.is_authenticated or learner.is_known else 0
+    state = (learner.seed(), who, due, lesson_status(progress), history.digest_parts())
     digest = hashlib.sha256(repr(state).encode()).hexdigest()
     return f"learner-page:{lesson.content_version}:{lesson.pk}:{lesson.version}:{digest}"
 
@@ -192,11 +203,12 @@ def question_answer(request, part_slug, lesson_slug, question_id):
             status = 429
             raise BadSubmission(RATE_LIMIT_MESSAGE)
         choices = picked_choices(state.question, request.POST)
+        confidence = picked_confidence(request.POST)
     except BadSubmission as exc:
         state.error = str(exc)
         status = max(status, 400)
     else:
-        state.record(record_answer(learner, state.question, choices), choices)
+        state.record(record_answer(learner, state.question, choices, confidence=confidence), choices)
         if not learner.user_id:
             record_visit(learner, lesson)  # a guest's reading is not recorded; their first answer is
 
@@ -235,6 +247,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
             status = 429
             raise BadSubmission(RATE_LIMIT_MESSAGE)
         picks = picked_categories(state.exercise, cases, request.POST)
+        confidences = picked_confidences(cases, request.POST)
     except BadSubmission as exc:
         state.error = str(exc)
         if isinstance(exc, IncompleteExercise):
@@ -242,7 +255,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
                 card.picked = exc.picks.get(card.case.slug, [])
         status = max(status, 400)
     else:
-        state.record(check_exercise(learner, state.exercise, cases, picks))
+        state.record(check_exercise(learner, state.exercise, cases, picks, confidences=confidences))
         if not learner.user_id:
             record_visit(learner, lesson)  # a guest's reading is not recorded; their first check is
 

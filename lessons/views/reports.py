@@ -16,9 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 
 from lessons import reports
+from lessons import review as spaced_review
 from lessons.csv_export import streamed_csv
 from lessons.models import (
     Answer,
+    Case,
     Cohort,
     ExerciseAttempt,
     LessonProgress,
@@ -29,6 +31,7 @@ from lessons.models import (
     answer_as_seen,
 )
 from lessons.permissions import instructor_required, private_no_store, staff_required
+from lessons.review import RetentionFigure
 
 User = get_user_model()
 PAGE_SIZE = 50
@@ -163,6 +166,9 @@ def report_quiz(request, quiz_slug):
             for item in context["items"]:
                 item["hidden"] = item["responses"] < reports.MIN_LEARNERS_FOR_FIGURES
         context["min_learners"] = reports.MIN_LEARNERS_FOR_FIGURES
+        retention = spaced_review.retention_by_question(quiz)
+        for item in context["items"]:
+            item["retention"] = _retention_figure(request, retention.get(item["question"].pk, (0, 0)))
     return _render(request, "lessons/reports/quiz.html", context, "results")
 
 
@@ -180,7 +186,19 @@ def report_taxonomy(request, taxonomy_slug):
             learners = reports.taxonomy_learner_count(taxonomy, filters)
             context["matrix"]["hidden"] = learners < reports.MIN_LEARNERS_FOR_FIGURES
         context["min_learners"] = reports.MIN_LEARNERS_FOR_FIGURES
+        cases = list(Case.objects.active().filter(exercise__taxonomy=taxonomy).select_related("exercise"))
+        retention = spaced_review.retention_by_case(cases)
+        context["case_retention"] = [
+            (case, _retention_figure(request, retention.get(case.pk, (0, 0)))) for case in cases
+        ]
     return _render(request, "lessons/reports/taxonomy.html", context, "results")
+
+
+def _retention_figure(request, counts: tuple[int, int]) -> RetentionFigure:
+    """Instructors see retention only from enough reviews that it points to nobody."""
+    reviews, recalled = counts
+    hidden = not request.user.is_staff and 0 < reviews < reports.MIN_LEARNERS_FOR_FIGURES
+    return RetentionFigure(reviews, recalled, hidden)
 
 
 @private_no_store

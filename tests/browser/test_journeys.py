@@ -78,6 +78,7 @@ def test_learner_completes_an_exercise_from_the_keyboard(page, live_course, csp_
     cards.first.locator("input:not([type=hidden])").first.focus()
     for _ in range(count):
         page.keyboard.press("Space")  # pick the focused category
+        page.keyboard.press("Tab")  # to the card's optional "how sure are you?" marks
         page.keyboard.press("Tab")  # on to the next card's group, then finally the button
     expect(exercise.locator("input:checked")).to_have_count(count)
     assert page.evaluate("document.activeElement.textContent.trim()") == "Check"
