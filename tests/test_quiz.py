@@ -191,3 +191,26 @@ def test_lesson_with_quizzes_has_constant_queries(client, django_assert_max_num_
     with django_assert_max_num_queries(12, info=info):
         response = client.get(lesson.get_absolute_url())
     assert response.content.decode().count("Check answer") == 24
+
+
+def test_a_post_with_a_stale_csrf_token_gets_the_sites_page_and_records_nothing(setup):
+    lesson, quiz, question = setup
+    client = Client(enforce_csrf_checks=True)
+    client.get(lesson.get_absolute_url())
+    page_url = "http://testserver" + lesson.get_absolute_url()
+    data = {"choice": token(question), "csrfmiddlewaretoken": "x" * 64}
+    response = client.post(answer_url(lesson, question), data, HTTP_REFERER=page_url)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert response["X-Refused"] == "csrf"
+    assert "Your session changed" in html and 'class="site-header"' in html
+    assert f'href="{page_url}"' in html
+    assert Answer.objects.count() == 0
+
+
+def test_the_csrf_page_links_back_only_to_this_site(setup):
+    lesson, quiz, question = setup
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(answer_url(lesson, question), {"choice": token(question)}, HTTP_REFERER="https://evil.test/")
+    assert response.status_code == 403
+    assert "evil.test" not in response.content.decode()
