@@ -132,6 +132,7 @@ class CaseCard:
     case: object
     picked: list[str] = field(default_factory=list)
     result: CaseResult | None = None
+    still_open: bool = False  # refused because this case had no category yet
 
 
 @dataclass
@@ -147,6 +148,11 @@ class ExerciseState:
     @property
     def dom_id(self) -> str:
         return f"exercise-{self.exercise.slug}"
+
+    @property
+    def first_open(self) -> str:
+        """Slug of the first case a refused check left without a category ("" if none)."""
+        return next((card.case.slug for card in self.cards if card.still_open), "")
 
     @property
     def categories(self) -> list:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lessons.course_source import CourseSourceError, read_course, split_blocks
+from lessons.course_source import CourseSourceError, offending_lines, read_course, split_blocks
 
 from .conftest import COURSE_DIR
 
@@ -113,3 +113,13 @@ def test_images_from_other_sites_are_listed_as_problems_and_site_files_are_not_b
     assert len(problems) == 2, problems
     assert "https://example.org/c.png is on another site" in problems[0]
     assert "//cdn.example.org/x.png is on another site" in problems[1]
+
+
+def test_offending_lines_quotes_the_line_a_toml_error_names():
+    text = 'title = "A quiz"\npass_mark = \n'
+    problems = ["invalid TOML: Invalid value (at line 2, column 13)", "no questions"]
+    assert offending_lines(problems, text) == [(2, "pass_mark = ")]
+
+
+def test_offending_lines_ignores_line_numbers_outside_the_text():
+    assert offending_lines(["invalid TOML: (at line 9, column 1)"], "a = 1\n") == []

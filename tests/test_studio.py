@@ -318,3 +318,34 @@ def test_an_edit_without_a_version_is_a_conflict_not_an_overwrite(instructor, ve
     assert "Someone else saved this lesson" in response.content.decode()
     lesson.refresh_from_db()
     assert lesson.working_source == "## A\n\nTheirs.\n" and lesson.version == 1
+
+
+def test_a_refused_quiz_save_summarises_the_problem_and_quotes_its_line(instructor):
+    url = reverse("lessons:studio_assessment_create", args=["quiz"])
+    response = instructor.post(url, {"slug": "broken", "text": 'title = "A quiz"\npass_mark = \n'})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="error-summary"' in html and "data-focus-on-load" in html
+    assert 'href="#id_text"' in html and "Line 2: <code>pass_mark = </code>" in html
+    assert not Quiz.objects.filter(slug="broken").exists()
+
+
+def test_a_refused_lesson_save_summarises_each_field_error(instructor):
+    lesson = make_lesson()
+    url = reverse("lessons:studio_lesson_edit", args=[lesson.pk])
+    response = instructor.post(url, edit_data(lesson, title=""))
+    html = response.content.decode()
+    assert 'class="error-summary"' in html
+    assert '<a href="#id_title">Title: This field is required.</a>' in html
+    lesson.refresh_from_db()
+    assert lesson.title
+
+
+def test_moving_a_lesson_to_the_top_puts_focus_on_its_enabled_button(instructor):
+    part = make_part()
+    make_lesson(part, 1, title="One")
+    two = make_lesson(part, 2, title="Two", slug="two")
+    url = reverse("lessons:studio_lesson_move", args=[two.pk, "up"])
+    html = instructor.post(url, headers={"HX-Request": "true"}).content.decode()
+    assert re.search(r'aria-label="Move “Two” up" data-focus-first', html) is None
+    assert 'aria-label="Move “Two” down" data-focus-first' in html

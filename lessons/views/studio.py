@@ -31,6 +31,7 @@ from lessons.course_source import (
     CourseSourceError,
     exercise_to_toml,
     lesson_problems,
+    offending_lines,
     quiz_to_toml,
     split_blocks,
     taxonomy_to_toml,
@@ -186,15 +187,25 @@ def studio_lesson_move(request, lesson_id, direction):
     move_lesson(lesson, -1 if direction == "up" else 1)
     if request.htmx:
         part = Part.objects.prefetch_related("lessons").get(pk=lesson.part_id)
-        return render(request, "lessons/studio/outline.html#part-lessons", {"part": part, "moved": lesson.pk})
+        context = {"part": part, "moved": lesson.pk, "direction": direction}
+        return render(request, "lessons/studio/outline.html#part-lessons", context)
     return redirect(f"{reverse('lessons:studio_outline')}#part-{lesson.part.number}")
 
 
 # -- lesson editor --------------------------------------------------------------------
 
 
+def _error_summary(form) -> list[tuple[str, str]]:
+    """(field id, message) for every error of a bound form, for the summary at the top."""
+    errors = [("lesson-form", error) for error in form.non_field_errors()]
+    for field in form.visible_fields():
+        errors += [(field.id_for_label, f"{field.label}: {error}") for error in field.errors]
+    return errors
+
+
 def _editor_context(lesson, form, **extra):
-    return {"lesson": lesson, "form": form, "part": lesson.part, **extra}
+    errors = _error_summary(form) if form.is_bound else []
+    return {"lesson": lesson, "form": form, "part": lesson.part, "errors": errors, **extra}
 
 
 @require_http_methods(["GET", "POST"])
@@ -432,6 +443,8 @@ def studio_assessment_edit(request, kind, slug=None):
         "slug": new_slug,
         "text": text,
         "problems": problems,
+        "problem_links": [("id_slug" if p.startswith("Give a slug") else "id_text", p) for p in problems],
+        "problem_lines": offending_lines(problems, text),
         "attempts": _attempt_counts(kind, obj) if obj else [],
     }
     return render(request, "lessons/studio/assessment_edit.html", context, status=400 if problems else 200)

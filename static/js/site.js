@@ -1,11 +1,31 @@
 // Keyboard and screen-reader users must not lose their place when htmx swaps a fragment:
-// move focus to the new result, or back to the first control if the form came back.
+// when focus was inside the region being replaced, move it to what the fragment marks
+// (data-focus-first), else the new result, message or first control, else the region itself.
+// A region that refreshes itself in the background (focus elsewhere) never takes focus.
+let focusWasIn = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  focusWasIn = target && target.id && target.contains(document.activeElement) ? target.id : null;
+});
 document.addEventListener("htmx:afterSwap", (event) => {
   const id = event.detail.target && event.detail.target.id;
-  const swapped = id ? document.getElementById(id) : null;
+  if (!id || id !== focusWasIn) return;
+  focusWasIn = null;
+  const swapped = document.getElementById(id);
   if (!swapped) return;
-  const focusTarget = swapped.querySelector("[data-focus-first], .result, [role=alert], input:not([type=hidden]), select, textarea");
-  if (focusTarget) focusTarget.focus({ preventScroll: false });
+  const focusTarget =
+    swapped.querySelector("[data-focus-first]:not([disabled])") ||
+    swapped.querySelector(".result, [role=alert], input:not([type=hidden]):not([disabled]), select, textarea") ||
+    swapped;
+  if (!focusTarget.matches("a[href], button, input, select, textarea, [tabindex]")) focusTarget.setAttribute("tabindex", "-1");
+  focusTarget.focus({ preventScroll: false });
+});
+
+// A page that comes back with an error summary (a refused save) puts focus on it, so the
+// learner hears the problems and can follow their links to the fields.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
 });
 
 // A request htmx does not swap (403, 404, 429, 5xx) or cannot send must not fail silently:
