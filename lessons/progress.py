@@ -127,6 +127,26 @@ class CourseProgress:
             return None
         return lessons[max(open_rows, key=lambda r: r.last_opened_at).lesson_id]
 
+    @property
+    def next_step(self) -> tuple[str, Lesson] | None:
+        """What home and the dashboard offer next, as (label, lesson); None once all is done.
+
+        The last lesson opened and not finished; else, for someone who has finished nothing,
+        the first lesson; else the first unfinished lesson after the furthest one finished
+        (wrapping round to any earlier one skipped).
+        """
+        if self.resume is not None:
+            return ("Continue where you left off", self.resume)
+        ordered = [(lesson, status) for part in self.parts for lesson, status in part.lessons]
+        done = [i for i, (_, status) in enumerate(ordered) if status == COMPLETE]
+        if not done:
+            return ("Start with", ordered[0][0]) if ordered else None
+        after = done[-1] + 1
+        for lesson, status in ordered[after:] + ordered[:after]:
+            if status != COMPLETE:
+                return ("Next lesson", lesson)
+        return None
+
 
 def course_progress(learner: Learner) -> CourseProgress:
     """Every part with its published lessons and the learner's status for each: 3 queries."""

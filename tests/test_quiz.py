@@ -169,7 +169,7 @@ def test_best_and_latest_scores_are_shown(client, setup):
     client.post(answer_url(lesson, question), {"choice": token(question, correct=False)}, headers=HTMX)
     summary_url = reverse("lessons:quiz_summary", args=[lesson.part.slug, lesson.slug, quiz.slug])
     html = client.get(summary_url, headers=HTMX).content.decode()
-    assert "answered 1 of 2" in html and "latest 0, best 1" in html
+    assert "answered 1 of 2" in html and "latest 0%, best 50%" in html
 
 
 def test_plain_get_of_the_answer_url_redirects_to_the_question(client, setup):

@@ -56,6 +56,7 @@ def studio_urls(lesson, quiz, exercise):
         ("get", reverse("lessons:studio_assessment_edit", args=["exercise", exercise.slug])),
         ("get", reverse("lessons:studio_assessment_edit", args=["taxonomy", exercise.taxonomy.slug])),
         # Destructive ones last, so the others still find their objects.
+        ("get", reverse("lessons:studio_lesson_delete", args=[lesson.pk])),
         ("post", reverse("lessons:studio_lesson_delete", args=[lesson.pk])),
         ("post", reverse("lessons:studio_part_delete", args=[lesson.part_id])),
     ]
@@ -257,8 +258,19 @@ def test_new_exercise_needs_a_known_taxonomy(instructor):
 def test_deleting_a_lesson_with_progress_is_refused(instructor):
     lesson = make_lesson()
     Client().get(lesson.get_absolute_url())
-    instructor.post(reverse("lessons:studio_lesson_delete", args=[lesson.pk]))
+    instructor.post(reverse("lessons:studio_lesson_delete", args=[lesson.pk]), {"confirm": "yes"})
     assert Lesson.objects.filter(pk=lesson.pk).exists() and LessonProgress.objects.count() == 1
+
+
+def test_deleting_a_lesson_asks_first_and_deletes_only_once_confirmed(instructor):
+    lesson = make_lesson(title="Doomed")
+    url = reverse("lessons:studio_lesson_delete", args=[lesson.pk])
+    asked = instructor.get(url)
+    assert asked.status_code == 200 and "Delete “Doomed” permanently" in asked.content.decode()
+    unconfirmed = instructor.post(url)
+    assert unconfirmed.status_code == 200 and Lesson.objects.filter(pk=lesson.pk).exists()
+    done = instructor.post(url, {"confirm": "yes"})
+    assert done.status_code == 302 and not Lesson.objects.filter(pk=lesson.pk).exists()
 
 
 def test_course_round_trip_is_lossless(tmp_path, course):

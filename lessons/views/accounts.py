@@ -11,6 +11,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lessons.actions import merge_guest_progress
@@ -27,10 +28,19 @@ class SignUpForm(UserCreationForm):
         fields = ("username", "email")
 
 
-def _adopt_guest_progress(request, user) -> None:
-    """Guests' answers and progress follow them into their account."""
+def _adopt_guest_progress(request, user) -> bool:
+    """Guests' answers and progress follow them into their account. True if there were any."""
     guest_key = request.session.pop(GUEST_KEY, "")
     merge_guest_progress(guest_key, user)
+    return bool(guest_key)
+
+
+def _safe_next(request) -> str:
+    """The ?next= page to return to after sign-up, if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,8 +56,8 @@ def signup(request):
         request.session[GUEST_KEY] = guest_key
         _adopt_guest_progress(request, user)
         messages.success(request, "Welcome! Your account is ready, and anything you did as a guest is kept.")
-        return redirect("lessons:dashboard")
-    return render(request, "registration/signup.html", {"form": form})
+        return redirect(_safe_next(request) or "lessons:dashboard")
+    return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
 
 
 class LoginView(auth_views.LoginView):
@@ -56,7 +66,9 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        _adopt_guest_progress(self.request, form.get_user())
+        if _adopt_guest_progress(self.request, form.get_user()):
+            kept = "Welcome back. What you did as a guest in this browser is now in your account."
+            messages.success(self.request, kept)
         return response
 
 

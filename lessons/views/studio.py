@@ -325,10 +325,13 @@ def studio_lesson_view(request, lesson_id):
     return render(request, "lessons/lesson_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @instructor_required
 def studio_lesson_delete(request, lesson_id):
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+    """GET (or a post without confirm=yes) asks first: a deletion cannot be undone."""
+    lesson = get_object_or_404(Lesson.objects.select_related("part"), pk=lesson_id)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return render(request, "lessons/studio/lesson_delete.html", {"lesson": lesson})
     try:
         lesson.delete()
     except ProtectedError:
