@@ -283,3 +283,35 @@ def dashboard(learner: Learner, course: CourseProgress) -> tuple[list[HistoryIte
 def _plain(markdown_text: str) -> str:
     text = " ".join(markdown_text.split())
     return text if len(text) <= 140 else text[:137] + "…"
+
+
+@dataclass
+class CertificateScope:
+    """Something a certificate can be issued for: one part, or the whole course."""
+
+    scope: str
+    title: str
+    items: list[str]
+    complete: bool
+
+
+def certificate_scopes(progress: CourseProgress, course_title: str) -> list[CertificateScope]:
+    """Each part, then the course, with what a certificate for it would list. Pure."""
+    scopes = [
+        CertificateScope(
+            scope=f"part-{pp.part.number}",
+            title=f"Part {pp.part.number}: {pp.part.title}",
+            items=[lesson.title for lesson, _ in pp.lessons],
+            complete=pp.is_complete,
+        )
+        for pp in progress.parts
+    ]
+    scopes.append(
+        CertificateScope(
+            scope="course",
+            title=course_title,
+            items=[s.title for s in scopes],
+            complete=progress.total > 0 and progress.completed == progress.total,
+        )
+    )
+    return scopes

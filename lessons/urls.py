@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons.views import accounts, learner, reports, studio
+from lessons.views import accounts, certificates, learner, reports, studio
 
 app_name = "lessons"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("me/", accounts.dashboard_view, name="dashboard"),
     path("me/export.json", accounts.export_json, name="export_json"),
     path("me/export.csv", accounts.export_csv, name="export_csv"),
+    path("me/certificates/", certificates.certificate_list, name="certificate_list"),
+    path("me/certificates/issue/", certificates.certificate_issue, name="certificate_issue"),
+    path("me/certificates/<str:public_id>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
+    path("certificates/<str:public_id>/", certificates.certificate_detail, name="certificate_detail"),
     path("go/<slug:lesson_slug>/", learner.lesson_by_slug, name="lesson_by_slug"),
     path("studio/", studio.studio_outline, name="studio_outline"),
     path("studio/export.zip", studio.studio_export, name="studio_export"),

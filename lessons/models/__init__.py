@@ -14,6 +14,7 @@ from .assessment import (
     answer_as_seen,
     snapshot_picks,
 )
+from .certificates import Certificate
 from .course import Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
 from .stats import (
@@ -36,6 +37,7 @@ __all__ = [
     "QuestionStats",
     "Answer",
     "Case",
+    "Certificate",
     "CasePick",
     "Category",
     "Choice",
