@@ -99,3 +99,14 @@ def pearson_from_sums(n: int, sx: float, sy: float, sxx: float, syy: float, sxy:
     if vx <= 1e-12 or vy <= 1e-12:
         return None
     return (n * sxy - sx * sy) / math.sqrt(vx * vy)
+
+
+HEAT_LEVELS = 5
+
+
+def heat_level(share: float) -> int:
+    """Colour step for a cell holding `share` (0-1) of its row: 0 only for nothing, then
+    1-5 for each fifth, so the scale only ever gets stronger as the share grows."""
+    if share <= 0:
+        return 0
+    return min(HEAT_LEVELS, math.ceil(HEAT_LEVELS * share - 1e-9))

@@ -133,6 +133,10 @@ def test_confusion_matrix_counts_and_sentences(admin_client):
     assert counts[("a", "a")] == 3 and counts[("a", "b")] == 2 and counts[("c", "c")] == 1
     html = admin_client.get(reverse("lessons:report_taxonomy", args=[exercise.taxonomy.slug])).content.decode()
     assert "Learners often call <strong>Kind A</strong> “Kind B” (2 times)." in html
+    # Row shares, not raw counts: row "a" holds 3 right and 2 "b" picks.
+    row_a = next(row for row in matrix["rows"] if row["category"].slug == "a")
+    assert [cell["percent"] for cell in row_a["cells"]][:2] == [60, 40]
+    assert "60% <span" in html and "heat--diagonal" in html and "heat-legend" in html
 
 
 def test_overview_figures_and_cohort_filter(admin_client):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lessons.statistics import confusion, item_analysis, most_confused, pearson
+from lessons.statistics import confusion, heat_level, item_analysis, most_confused, pearson
 
 
 def test_pearson_hand_computed():
@@ -54,3 +54,11 @@ def test_confusion_and_most_confused_pairs():
     matrix = confusion([("gmg", "inner"), ("gmg", "inner"), ("gmg", "gmg"), ("outer", "inner"), ("inner", "inner")])
     assert matrix[("gmg", "inner")] == 2 and matrix[("inner", "inner")] == 1
     assert most_confused(matrix) == [("gmg", "inner", 2), ("outer", "inner", 1)]
+
+
+def test_heat_level_is_zero_only_for_nothing_and_never_falls_as_the_share_grows():
+    assert heat_level(0) == 0
+    assert heat_level(0.01) == 1 and heat_level(0.2) == 1 and heat_level(0.21) == 2
+    assert heat_level(1.0) == 5
+    levels = [heat_level(i / 100) for i in range(101)]
+    assert levels == sorted(levels)
