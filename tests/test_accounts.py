@@ -1,6 +1,7 @@
 """Accounts: roles, throttled log-in, password flows, demo accounts."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
@@ -159,3 +160,12 @@ def test_sign_up_returns_to_a_safe_next_page_only(client):
 
 def lesson_question(lesson):
     return Question.objects.filter(quiz__slug=lesson.embedded("quiz")[0]).first()
+
+
+def test_sign_up_puts_a_weak_password_error_under_the_password_field(client):
+    data = {"username": "newbie", "password1": "short", "password2": "short"}
+    response = client.post(reverse("signup"), data)
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert any("too short" in e for e in form.errors["password1"]) and "password2" not in form.errors
+    assert not get_user_model().objects.filter(username="newbie").exists()

@@ -22,6 +22,10 @@ def test_item_analysis_on_a_small_fixture():
     }
     q1, q2, q3 = item_analysis(["q1", "q2", "q3"], scores)
     assert q1.facility == 0.5 and q1.responses == 4
+    assert not q1.needs_review and not q3.needs_review and q3.reasons == []  # four answers are too few
+    # The same pattern three times over: the same indices, now enough to flag.
+    tripled = {f"{name}{n}": row for name, row in scores.items() for n in range(3)}
+    q1, q2, q3 = item_analysis(["q1", "q2", "q3"], tripled)
     # q1 vs rest (q2+q3): own 1,1,0,0 ; rest 2,1,1,2 -> covariance 0 -> r = 0
     assert q1.discrimination == pytest.approx(0.0)
     # q2: own 1,0,0,1 ; rest (q1+q3) 2,2,1,1 -> r = 0

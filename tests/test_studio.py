@@ -361,3 +361,15 @@ def test_moving_a_lesson_to_the_top_puts_focus_on_its_enabled_button(instructor)
     html = instructor.post(url, headers={"HX-Request": "true"}).content.decode()
     assert re.search(r'aria-label="Move “Two” up" data-focus-first', html) is None
     assert 'aria-label="Move “Two” down" data-focus-first' in html
+
+
+def test_a_new_lesson_without_a_slug_gets_one_from_its_title(instructor):
+    part = make_part()
+    url = reverse("lessons:studio_lesson_create", args=[part.pk])
+    data = {"title": "Reward Models, Revisited!", "slug": "", "summary": "", "source": "## A\n\nText.\n", "note": ""}
+    response = instructor.post(url, data)
+    lesson = Lesson.objects.get(title="Reward Models, Revisited!")
+    assert response.status_code == 302 and lesson.slug == "reward-models-revisited"
+    again = instructor.post(url, data)
+    assert again.status_code == 200 and "Another lesson already uses this slug." in again.content.decode()
+    assert Lesson.objects.filter(title="Reward Models, Revisited!").count() == 1

@@ -27,6 +27,11 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
 
+    def validate_password_for_user(self, user, **kwargs):
+        # Django puts "too short" and "too common" under the confirmation field; they are
+        # about the password itself, so they belong under it. A mismatch stays on password2.
+        super().validate_password_for_user(user, password_field_name="password1")
+
 
 def _adopt_guest_progress(request, user) -> bool:
     """Guests' answers and progress follow them into their account. True if there were any."""

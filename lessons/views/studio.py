@@ -17,6 +17,7 @@ from django.db.models import Count, ProtectedError, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.actions import (
@@ -46,7 +47,11 @@ from lessons.permissions import instructor_required
 
 class LessonForm(forms.Form):
     title = forms.CharField(max_length=200)
-    slug = forms.SlugField(max_length=50, help_text="Used in the URL; unique in the course.")
+    slug = forms.SlugField(
+        max_length=50,
+        required=False,
+        help_text="Used in the URL; unique in the course. Left empty, it is made from the title.",
+    )
     summary = forms.CharField(max_length=300, required=False, help_text="One sentence for the outline.")
     source = forms.CharField(
         strip=False,
@@ -60,14 +65,21 @@ class LessonForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lesson = lesson
 
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
+    def clean(self):
+        data = super().clean()
+        if "slug" not in data:  # malformed: SlugField already said why
+            return data
+        if not data["slug"] and data.get("title"):
+            data["slug"] = slugify(data["title"])[:50].strip("-")
+        slug = data["slug"]
         clash = Lesson.objects.filter(slug=slug)
         if self.lesson and self.lesson.pk:
             clash = clash.exclude(pk=self.lesson.pk)
-        if clash.exists():
-            raise forms.ValidationError("Another lesson already uses this slug.")
-        return slug
+        if not slug:
+            self.add_error("slug", "Give a slug, or a title to make one from.")
+        elif clash.exists():
+            self.add_error("slug", "Another lesson already uses this slug.")
+        return data
 
     def clean_source(self):
         source = self.cleaned_data["source"].replace("\r\n", "\n")
