@@ -123,3 +123,18 @@ def test_offending_lines_quotes_the_line_a_toml_error_names():
 
 def test_offending_lines_ignores_line_numbers_outside_the_text():
     assert offending_lines(["invalid TOML: (at line 9, column 1)"], "a = 1\n") == []
+
+
+def test_no_quiz_repeats_the_heading_it_sits_under():
+    """A quiz titled like the section that holds it reads as the same heading twice."""
+    course = read_course(COURSE_DIR)
+    titles = {quiz.slug: quiz.title for quiz in course.quizzes}
+    for part in course.parts:
+        for lesson in part.lessons:
+            heading = ""
+            for line in lesson.source.splitlines():
+                if line.startswith("## "):
+                    heading = line[3:].strip()
+                elif line.startswith("[quiz: ") and heading:
+                    title = titles[line.strip()[7:-1]]
+                    assert not title.lower().startswith(heading.lower()), (lesson.slug, heading, title)
