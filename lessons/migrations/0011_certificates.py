@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lessons', '0008_question_choice_keys'),
+        ('lessons', '0010_lesson_revision_from_files'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
