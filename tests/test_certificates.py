@@ -159,3 +159,11 @@ def test_the_list_offers_what_is_earned(client, learner, two_parts):
     html = client.get(reverse("lessons:certificate_list")).content.decode()
     assert 'value="part-1"' in html and 'value="part-2"' not in html and 'value="course"' not in html
     assert 'value="holder"' in html  # the name defaults to the account's
+
+
+def test_the_data_export_includes_certificates(client, learner, two_parts):
+    complete(learner, *two_parts[0])
+    client.post(ISSUE, {"scope": "part-1", "name": "Ada"})
+    data = client.get(reverse("lessons:export_json")).json()
+    [exported] = data["certificates"]
+    assert exported["name"] == "Ada" and exported["title"] == "Part 1: Basics" and exported["revoked_at"] is None

@@ -18,7 +18,7 @@ from lessons.actions import merge_guest_progress
 from lessons.csv_export import streamed_csv
 from lessons.forms import LengthCheckedAuthenticationForm
 from lessons.learners import GUEST_KEY, Learner
-from lessons.models import Answer, ExerciseAttempt, LessonProgress
+from lessons.models import Answer, Certificate, ExerciseAttempt, LessonProgress
 from lessons.permissions import private_no_store
 from lessons.progress import STATUS_LABELS, course_progress, dashboard
 
@@ -131,6 +131,16 @@ def export_json(request):
                 "at": t.created_at.isoformat(),
             }
             for t in attempts
+        ],
+        "certificates": [
+            {
+                "title": c.title,
+                "name": c.name,
+                "url": request.build_absolute_uri(c.get_absolute_url()),
+                "issued_at": c.issued_at.isoformat(),
+                "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+            }
+            for c in Certificate.objects.for_user(request.user)
         ],
     }
     response = JsonResponse(data, json_dumps_params={"indent": 2})
