@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lessons.actions import NotEarned, issue_certificate, revoke_certificate
 from lessons.learners import Learner
 from lessons.models import Certificate, Course
+from lessons.permissions import private_no_store
 from lessons.progress import certificate_scopes, course_progress
 
 MAX_NAME = 120
@@ -37,6 +38,7 @@ def _list_context(request, *, refused="", error="", name=""):
 
 
 @require_GET
+@private_no_store
 def certificate_list(request):
     """What the learner can be certified for, with their active certificates."""
     return render(request, "lessons/certificates.html", _list_context(request))
