@@ -211,6 +211,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused post gets a page in the site's design that says how to recover.
+CSRF_FAILURE_VIEW = "lessons.views.errors.csrf_failure"
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"

@@ -24,6 +24,7 @@ from lessons.models import (
     Case,
     CasePick,
     Category,
+    Certificate,
     Choice,
     ContentVersion,
     Course,
@@ -979,3 +980,26 @@ def save_assessment(kind: str, slug: str, text: str) -> tuple[object | None, lis
         return None, problems
     refresh_summaries(report)
     return obj, []
+
+
+class NotEarned(Exception):
+    """A certificate was asked for something the learner has not completed."""
+
+
+@transaction.atomic
+def issue_certificate(user, scope, name: str) -> Certificate:
+    """Issue (or return the active) certificate for `scope`, a CertificateScope the caller
+    computed from the learner's progress; refuses one that is not complete."""
+    if not scope.complete:
+        raise NotEarned(scope.title)
+    existing = Certificate.objects.select_for_update().active().filter(user=user, scope=scope.scope).first()
+    if existing is not None:
+        return existing
+    return Certificate.objects.create(
+        user=user, scope=scope.scope, name=name, title=scope.title, items=scope.items, issued_at=timezone.now()
+    )
+
+
+def revoke_certificate(certificate: Certificate) -> None:
+    """Revoke: the public page then says so; a new one can be issued later."""
+    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -16,6 +16,7 @@ from lessons.models import (
     Case,
     CasePick,
     Category,
+    Certificate,
     CheckStatus,
     Choice,
     ChoiceStats,
@@ -260,6 +261,16 @@ class LessonProgressAdmin(HistoryAdmin):
     search_fields = ["user__username", "lesson__title", "session_key"]
     list_select_related = ["lesson", "user"]
     raw_id_fields = ["user", "lesson"]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "user", "issued_at", "revoked_at"]
+    list_filter = ["scope", "revoked_at"]
+    search_fields = ["name", "title", "user__username", "public_id"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["public_id"]
 
 
 @admin.register(Cohort)

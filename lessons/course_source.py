@@ -735,6 +735,20 @@ def unknown_embeds(
     return [(kind, slug) for kind, slug in split_blocks(source) if kind in known and slug not in known[kind]]
 
 
+def offending_lines(problems: list[str], text: str) -> list[tuple[int, str]]:
+    """(line number, line) for each problem that names a line ("... at line 3 ..."), so the
+    editor can quote it: a textarea has no line numbers. Pure."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    found = []
+    for problem in problems:
+        match = re.search(r"\bat line (\d+)", problem)
+        if match and 1 <= int(match.group(1)) <= len(lines):
+            number = int(match.group(1))
+            if (number, lines[number - 1]) not in found:
+                found.append((number, lines[number - 1]))
+    return found
+
+
 def lesson_problems(
     source: str,
     headings: list[dict],

@@ -179,6 +179,7 @@ class CaseCard:
     case: object
     picked: list[str] = field(default_factory=list)
     result: CaseResult | None = None
+    still_open: bool = False  # refused because this case had no category yet
 
 
 @dataclass
@@ -202,6 +203,11 @@ class ExerciseState:
             return ""
         order = ".".join(str(card.case.pk) for card in self.cards)
         return f"e{self.exercise.pk}:{order}:{self.attempts}:{self.latest}:{self.best}"
+
+    @property
+    def first_open(self) -> str:
+        """Slug of the first case a refused check left without a category ("" if none)."""
+        return next((card.case.slug for card in self.cards if card.still_open), "")
 
     @property
     def categories(self) -> list:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import html
+import itertools
 import multiprocessing
 import os
 import re
@@ -186,14 +187,15 @@ def _wrap_tables(safe_html: str) -> str:
 
     Runs after sanitising: the wrapper is our markup, not the author's.
     """
-    return (
-        safe_html.replace("<pre>", '<pre tabindex="0">')
-        .replace(
-            "<table>",
-            '<div class="table-scroll" tabindex="0" role="region" aria-label="Table, scrolls sideways"><table>',
-        )
-        .replace("</table>", "</table></div>")
+    numbers = itertools.count(1)
+    # Each region gets its own name ("Table 2"), so a screen reader's list of
+    # regions tells them apart.
+    wrapped = re.sub(
+        "<table>",
+        lambda _: f'<div class="table-scroll" tabindex="0" role="region" aria-label="Table {next(numbers)}"><table>',
+        safe_html.replace("<pre>", '<pre tabindex="0">'),
     )
+    return wrapped.replace("</table>", "</table></div>")
 
 
 def _render_now(source: str) -> str:

@@ -143,6 +143,26 @@ class CourseProgress:
             return None
         return lessons[max(open_rows, key=lambda r: r.last_opened_at).lesson_id]
 
+    @property
+    def next_step(self) -> tuple[str, Lesson] | None:
+        """What home and the dashboard offer next, as (label, lesson); None once all is done.
+
+        The last lesson opened and not finished; else, for someone who has finished nothing,
+        the first lesson; else the first unfinished lesson after the furthest one finished
+        (wrapping round to any earlier one skipped).
+        """
+        if self.resume is not None:
+            return ("Continue where you left off", self.resume)
+        ordered = [(lesson, status) for part in self.parts for lesson, status in part.lessons]
+        done = [i for i, (_, status) in enumerate(ordered) if status == COMPLETE]
+        if not done:
+            return ("Start with", ordered[0][0]) if ordered else None
+        after = done[-1] + 1
+        for lesson, status in ordered[after:] + ordered[:after]:
+            if status != COMPLETE:
+                return ("Next lesson", lesson)
+        return None
+
 
 def published_parts(version: int | None = None) -> list[Part]:
     """Every part with its published lessons: the same for everyone, so cached.
@@ -307,3 +327,35 @@ def dashboard(learner: Learner, course: CourseProgress) -> tuple[list[HistoryIte
 def _plain(markdown_text: str) -> str:
     text = " ".join(markdown_text.split())
     return text if len(text) <= 140 else text[:137] + "…"
+
+
+@dataclass
+class CertificateScope:
+    """Something a certificate can be issued for: one part, or the whole course."""
+
+    scope: str
+    title: str
+    items: list[str]
+    complete: bool
+
+
+def certificate_scopes(progress: CourseProgress, course_title: str) -> list[CertificateScope]:
+    """Each part, then the course, with what a certificate for it would list. Pure."""
+    scopes = [
+        CertificateScope(
+            scope=f"part-{pp.part.number}",
+            title=f"Part {pp.part.number}: {pp.part.title}",
+            items=[lesson.title for lesson, _ in pp.lessons],
+            complete=pp.is_complete,
+        )
+        for pp in progress.parts
+    ]
+    scopes.append(
+        CertificateScope(
+            scope="course",
+            title=course_title,
+            items=[s.title for s in scopes],
+            complete=progress.total > 0 and progress.completed == progress.total,
+        )
+    )
+    return scopes

@@ -36,7 +36,7 @@ from lessons.models import (
     SandboxAttempt,
     Taxonomy,
 )
-from lessons.statistics import ItemStats, most_confused, pearson_from_sums
+from lessons.statistics import ItemStats, heat_level, most_confused, pearson_from_sums
 
 User = get_user_model()
 
@@ -307,14 +307,21 @@ def confusion_matrix(taxonomy: Taxonomy, filters: Filters) -> dict:
         counts = {(c.correct, c.chosen): c.n for c in ConfusionCount.objects.filter(taxonomy=taxonomy)}
     matrix = Counter(counts)
     names = {c.slug: c.name for c in categories}
-    peak = max(counts.values(), default=0)
     rows = []
     for correct in categories:
-        cells = []
-        for chosen in categories:
-            n = counts.get((correct.slug, chosen.slug), 0)
-            cells.append({"n": n, "level": round(5 * n / peak) if peak else 0, "diagonal": correct == chosen})
-        rows.append({"category": correct, "cells": cells, "total": sum(c["n"] for c in cells)})
+        row_counts = [counts.get((correct.slug, chosen.slug), 0) for chosen in categories]
+        total = sum(row_counts)
+        # Shares of the row, so rows with more cases stay comparable with the rest.
+        cells = [
+            {
+                "n": n,
+                "percent": round(100 * n / total) if total else 0,
+                "level": heat_level(n / total) if total else 0,
+                "diagonal": correct == chosen,
+            }
+            for chosen, n in zip(categories, row_counts, strict=True)
+        ]
+        rows.append({"category": correct, "cells": cells, "total": total})
     confused = [{"correct": names.get(a, a), "chosen": names.get(b, b), "n": n} for a, b, n in most_confused(matrix)]
     return {"categories": categories, "rows": rows, "confused": confused, "total": sum(counts.values())}
 

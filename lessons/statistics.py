@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 LOW_DISCRIMINATION = 0.15
+# Below this many first attempts the indices are noise: a question is not flagged on two answers.
+MIN_RESPONSES = 10
 FACILITY_RANGE = (0.2, 0.95)
 
 
@@ -42,6 +44,8 @@ class ItemStats:
 
     @property
     def needs_review(self) -> bool:
+        if self.responses < MIN_RESPONSES:
+            return False
         low, high = FACILITY_RANGE
         if self.facility is not None and not low <= self.facility <= high:
             return True
@@ -50,6 +54,8 @@ class ItemStats:
     @property
     def reasons(self) -> list[str]:
         out = []
+        if self.responses < MIN_RESPONSES:
+            return out
         low, high = FACILITY_RANGE
         if self.facility is not None and self.facility < low:
             out.append("very hard (facility below 0.20)")
@@ -99,3 +105,14 @@ def pearson_from_sums(n: int, sx: float, sy: float, sxx: float, syy: float, sxy:
     if vx <= 1e-12 or vy <= 1e-12:
         return None
     return (n * sxy - sx * sy) / math.sqrt(vx * vy)
+
+
+HEAT_LEVELS = 5
+
+
+def heat_level(share: float) -> int:
+    """Colour step for a cell holding `share` (0-1) of its row: 0 only for nothing, then
+    1-5 for each fifth, so the scale only ever gets stronger as the share grows."""
+    if share <= 0:
+        return 0
+    return min(HEAT_LEVELS, math.ceil(HEAT_LEVELS * share - 1e-9))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons.views import accounts, learner, reports, review, studio
+from lessons.views import accounts, certificates, learner, reports, review, studio
 
 app_name = "lessons"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("me/review/", review.review_session, name="review_session"),
     path("me/review/questions/<int:question_id>/", review.review_question, name="review_question"),
     path("me/review/cases/<int:case_id>/", review.review_case, name="review_case"),
+    path("me/certificates/", certificates.certificate_list, name="certificate_list"),
+    path("me/certificates/issue/", certificates.certificate_issue, name="certificate_issue"),
+    path("me/certificates/<str:public_id>/revoke/", certificates.certificate_revoke, name="certificate_revoke"),
+    path("certificates/<str:public_id>/", certificates.certificate_detail, name="certificate_detail"),
     path("go/<slug:lesson_slug>/", learner.lesson_by_slug, name="lesson_by_slug"),
     path("studio/", studio.studio_outline, name="studio_outline"),
     path("studio/export.zip", studio.studio_export, name="studio_export"),

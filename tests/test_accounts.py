@@ -1,10 +1,14 @@
 """Accounts: roles, throttled log-in, password flows, demo accounts."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+
+from lessons.forms import choice_token
+from lessons.models import Answer, Lesson, Question
 
 from .factories import PASSWORD, make_user
 
@@ -117,3 +121,51 @@ def test_logging_in_does_not_clear_the_address_failures_against_other_accounts(c
     client.logout()
     response = failed_logins(client, "guess-9", 4)
     assert response.status_code == 429
+
+
+def test_the_header_log_in_link_returns_to_the_page_and_log_in_returns_there(client, course):
+    lesson = Lesson.objects.published().in_order().first()
+    url = lesson.get_absolute_url()
+    html = client.get(url).content.decode()
+    assert f'href="/accounts/login/?next={url}"' in html
+    make_user("learner")
+    response = client.post(
+        reverse("login") + f"?next={url}", {"username": "learner", "password": PASSWORD, "next": url}
+    )
+    assert response.status_code == 302 and response["Location"] == url
+
+
+def test_log_in_says_guest_progress_was_kept(client, course):
+    lesson = Lesson.objects.published().in_order().first()
+    question = lesson_question(lesson)
+    client.post(
+        reverse("lessons:question_answer", args=[lesson.part.slug, lesson.slug, question.pk]),
+        {"choice": choice_token(question.choices.first().pk)},
+    )
+    user = make_user("learner")
+    response = client.post(reverse("login"), {"username": "learner", "password": PASSWORD}, follow=True)
+    assert "What you did as a guest in this browser is now in your account." in response.content.decode()
+    assert Answer.objects.get().user == user
+
+
+def test_sign_up_returns_to_a_safe_next_page_only(client):
+    data = {"username": "newbie", "password1": PASSWORD, "password2": PASSWORD}
+    response = client.post(reverse("signup") + "?next=/about/", data)
+    assert response["Location"] == "/about/"
+    client.post(reverse("logout"))
+    data["username"] = "newbie2"
+    response = client.post(reverse("signup") + "?next=https://evil.test/", data)
+    assert response["Location"] == reverse("lessons:dashboard")
+
+
+def lesson_question(lesson):
+    return Question.objects.filter(quiz__slug=lesson.embedded("quiz")[0]).first()
+
+
+def test_sign_up_puts_a_weak_password_error_under_the_password_field(client):
+    data = {"username": "newbie", "password1": "short", "password2": "short"}
+    response = client.post(reverse("signup"), data)
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert any("too short" in e for e in form.errors["password1"]) and "password2" not in form.errors
+    assert not get_user_model().objects.filter(username="newbie").exists()

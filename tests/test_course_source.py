@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lessons.course_source import CourseSourceError, read_course, split_blocks
+from lessons.course_source import CourseSourceError, offending_lines, read_course, split_blocks
 
 from .conftest import COURSE_DIR
 
@@ -120,3 +120,28 @@ def test_unknown_embeds_names_each_directive_that_points_nowhere():
 
     source = "Text.\n\n[quiz: known]\n\n[quiz: missing]\n\n[exercise: gone]\n\n[exercise: here]\n"
     assert unknown_embeds(source, quizzes={"known"}, exercises={"here"}) == [("quiz", "missing"), ("exercise", "gone")]
+
+
+def test_offending_lines_quotes_the_line_a_toml_error_names():
+    text = 'title = "A quiz"\npass_mark = \n'
+    problems = ["invalid TOML: Invalid value (at line 2, column 13)", "no questions"]
+    assert offending_lines(problems, text) == [(2, "pass_mark = ")]
+
+
+def test_offending_lines_ignores_line_numbers_outside_the_text():
+    assert offending_lines(["invalid TOML: (at line 9, column 1)"], "a = 1\n") == []
+
+
+def test_no_quiz_repeats_the_heading_it_sits_under():
+    """A quiz titled like the section that holds it reads as the same heading twice."""
+    course = read_course(COURSE_DIR)
+    titles = {quiz.slug: quiz.title for quiz in course.quizzes}
+    for part in course.parts:
+        for lesson in part.lessons:
+            heading = ""
+            for line in lesson.source.splitlines():
+                if line.startswith("## "):
+                    heading = line[3:].strip()
+                elif line.startswith("[quiz: ") and heading:
+                    title = titles[line.strip()[7:-1]]
+                    assert not title.lower().startswith(heading.lower()), (lesson.slug, heading, title)

@@ -85,6 +85,10 @@ def test_incomplete_submission_is_400_keeps_picks_and_records_nothing(client, se
     assert response.status_code == 400
     assert "Still open: Case 3" in html
     assert html.count("checked") == 2
+    # Only the unanswered case is marked, and focus goes to its first option.
+    assert html.count("card--open") == 1
+    assert 'id="exercise-sort-case-3-open"' in html
+    assert re.search(r'name="case-case-3" value="[a-z0-9-]+" data-focus-first', html)
     assert ExerciseAttempt.objects.count() == 0
 
 

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from lessons.models import Cohort, LessonRevision
+from lessons.models import Certificate, Cohort, LessonRevision
 
 from .factories import make_exercise, make_lesson, make_quiz, make_sandbox, make_user
 
@@ -53,6 +54,8 @@ POST_PARAMETERS = {
     "lessons:studio_revision_restore": [],
     "lessons:lesson_progress": [],
     "lessons:sandbox_run": ["w-target", "w-finish", "w-step", "w-nope"],
+    "lessons:certificate_issue": ["scope", "name"],
+    "lessons:certificate_revoke": [],
     "logout": [],
 }
 
@@ -146,6 +149,9 @@ def site(settings):
         "slug": quiz.slug,
         "uidb64": "MQ",
         "token": "set-password",
+        "public_id": Certificate.objects.create(
+            user=learner, scope="part-1", name="L", title="Part 1", items=[], issued_at=timezone.now()
+        ).public_id,
     }
     return kwargs, admin
 

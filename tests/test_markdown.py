@@ -14,6 +14,7 @@ from lessons.markdown import (
     render_markdown,
     render_markdown_many,
 )
+from lessons.models import Lesson
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -236,3 +237,11 @@ def test_short_texts_render_in_process_only_while_the_budget_lasts():
         for _ in range(100):
             render_markdown("[" * 900)
     assert time.monotonic() - started < 4
+
+
+def test_each_table_region_in_a_lesson_has_its_own_name():
+    table = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    lesson = Lesson(source=f"## One\n\n{table}\n[quiz: q]\n\n## Two\n\n{table}\n{table}")
+    lesson.render()
+    html = "".join(block.get("html", "") for block in lesson.blocks)
+    assert re.findall(r'aria-label="(Table \d+)"', html) == ["Table 1", "Table 2", "Table 3"]

@@ -111,7 +111,7 @@ def test_outline_and_part_show_status_and_bars(client):
     assert "1 of 3 lessons complete (33%)" in html
     assert '<progress max="3" value="1"' in html
     assert "status--complete" in html and "status--in-progress" in html
-    assert f"Continue: {started.title}" in html
+    assert f"Continue where you left off: {started.title}" in html
     assert "1 of 3 lessons complete" in client.get(part.get_absolute_url()).content.decode()
 
 

@@ -167,7 +167,7 @@ def test_best_and_latest_scores_are_shown(client, setup):
     client.post(answer_url(lesson, question), {"choice": token(question, correct=False)}, headers=HTMX)
     summary_url = reverse("lessons:quiz_summary", args=[lesson.part.slug, lesson.slug, quiz.slug])
     html = assert_fragment(client.get(summary_url, headers=HTMX), f"quiz-{quiz.slug}-summary")
-    assert "answered 1 of 2" in html and "latest 0, best 1" in html
+    assert "answered 1 of 2" in html and "latest 0%, best 50%" in html
 
 
 def test_plain_get_of_the_answer_url_redirects_to_the_question(client, setup):
@@ -207,3 +207,26 @@ def test_an_answer_runs_a_fixed_number_of_queries(client, django_assert_max_num_
         response = client.post(*posts[-1], headers=HTMX)
     assert response.status_code == 200
     assert Answer.objects.filter(score=1.0).count() == questions
+
+
+def test_a_post_with_a_stale_csrf_token_gets_the_sites_page_and_records_nothing(setup):
+    lesson, quiz, question = setup
+    client = Client(enforce_csrf_checks=True)
+    client.get(lesson.get_absolute_url())
+    page_url = "http://testserver" + lesson.get_absolute_url()
+    data = {"choice": token(question), "csrfmiddlewaretoken": "x" * 64}
+    response = client.post(answer_url(lesson, question), data, HTTP_REFERER=page_url)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert response["X-Refused"] == "csrf"
+    assert "Your session changed" in html and 'class="site-header"' in html
+    assert f'href="{page_url}"' in html
+    assert Answer.objects.count() == 0
+
+
+def test_the_csrf_page_links_back_only_to_this_site(setup):
+    lesson, quiz, question = setup
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(answer_url(lesson, question), {"choice": token(question)}, HTTP_REFERER="https://evil.test/")
+    assert response.status_code == 403
+    assert "evil.test" not in response.content.decode()

@@ -92,13 +92,18 @@ def test_item_analysis_matches_hand_computed_values(admin_client):
     quiz = make_quiz("stats", questions=3)
     q1, q2, q3 = quiz.questions.order_by("order")
     # First attempts (as in tests/test_statistics.py): q1 facility .5 discrimination 1/sqrt(2).
+    # Three learners of each kind: the same indices, over the minimum sample for flags.
     table = {"a": (1, 1, 1), "b": (1, 1, 0), "c": (0, 0, 1), "d": (0, 0, 0)}
-    for name, scores in table.items():
-        user = make_user(name)
-        for question, score in zip((q1, q2, q3), scores, strict=True):
-            answer(user, question, bool(score))
-        answer(user, q1, True)  # a later retry must not count
-    html = admin_client.get(reverse("lessons:report_quiz", args=[quiz.slug])).content.decode()
+    url = reverse("lessons:report_quiz", args=[quiz.slug])
+    for copy in range(3):
+        if copy == 1:
+            assert "Review this question" not in admin_client.get(url).content.decode()  # n = 4: too few
+        for name, scores in table.items():
+            user = make_user(f"{name}{copy}")
+            for question, score in zip((q1, q2, q3), scores, strict=True):
+                answer(user, question, bool(score))
+            answer(user, q1, True)  # a later retry must not count
+    html = admin_client.get(url).content.decode()
     assert "facility <strong>0.50</strong> · discrimination <strong>0.71</strong>" in html
     # q3: own 1,0,1,0 against rest 2,2,0,0 -> r = 0 -> flagged for review
     assert html.count("Review this question") == 1
@@ -107,7 +112,7 @@ def test_item_analysis_matches_hand_computed_values(admin_client):
 
     items = reports.item_analysis(quiz, reports.Filters())
     picks = {choice.text: n for choice, n in items[0]["choices"]}
-    assert picks == {"Choice 1.1": 2, "Choice 1.2": 2, "Choice 1.3": 0}  # wrong = first wrong choice
+    assert picks == {"Choice 1.1": 6, "Choice 1.2": 6, "Choice 1.3": 0}  # wrong = first wrong choice
 
 
 def test_guests_count_in_the_anonymous_item_statistics_but_not_in_cohorts(admin_client):
@@ -138,6 +143,10 @@ def test_confusion_matrix_counts_and_sentences(admin_client):
     assert counts[("a", "a")] == 3 and counts[("a", "b")] == 2 and counts[("c", "c")] == 1
     html = admin_client.get(reverse("lessons:report_taxonomy", args=[exercise.taxonomy.slug])).content.decode()
     assert "Learners often call <strong>Kind A</strong> “Kind B” (2 times)." in html
+    # Row shares, not raw counts: row "a" holds 3 right and 2 "b" picks.
+    row_a = next(row for row in matrix["rows"] if row["category"].slug == "a")
+    assert [cell["percent"] for cell in row_a["cells"]][:2] == [60, 40]
+    assert "60% <span" in html and "heat--diagonal" in html and "heat-legend" in html
 
 
 def test_overview_figures_and_cohort_filter(admin_client):

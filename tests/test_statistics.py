@@ -2,7 +2,7 @@
 
 import pytest
 
-from lessons.statistics import confusion, item_analysis, most_confused, pearson
+from lessons.statistics import confusion, heat_level, item_analysis, most_confused, pearson
 
 
 def test_pearson_hand_computed():
@@ -22,6 +22,10 @@ def test_item_analysis_on_a_small_fixture():
     }
     q1, q2, q3 = item_analysis(["q1", "q2", "q3"], scores)
     assert q1.facility == 0.5 and q1.responses == 4
+    assert not q1.needs_review and not q3.needs_review and q3.reasons == []  # four answers are too few
+    # The same pattern three times over: the same indices, now enough to flag.
+    tripled = {f"{name}{n}": row for name, row in scores.items() for n in range(3)}
+    q1, q2, q3 = item_analysis(["q1", "q2", "q3"], tripled)
     # q1 vs rest (q2+q3): own 1,1,0,0 ; rest 2,1,1,2 -> covariance 0 -> r = 0
     assert q1.discrimination == pytest.approx(0.0)
     # q2: own 1,0,0,1 ; rest (q1+q3) 2,2,1,1 -> r = 0
@@ -54,3 +58,11 @@ def test_confusion_and_most_confused_pairs():
     matrix = confusion([("gmg", "inner"), ("gmg", "inner"), ("gmg", "gmg"), ("outer", "inner"), ("inner", "inner")])
     assert matrix[("gmg", "inner")] == 2 and matrix[("inner", "inner")] == 1
     assert most_confused(matrix) == [("gmg", "inner", 2), ("outer", "inner", 1)]
+
+
+def test_heat_level_is_zero_only_for_nothing_and_never_falls_as_the_share_grows():
+    assert heat_level(0) == 0
+    assert heat_level(0.01) == 1 and heat_level(0.2) == 1 and heat_level(0.21) == 2
+    assert heat_level(1.0) == 5
+    levels = [heat_level(i / 100) for i in range(101)]
+    assert levels == sorted(levels)

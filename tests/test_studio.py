@@ -56,6 +56,7 @@ def studio_urls(lesson, quiz, exercise):
         ("get", reverse("lessons:studio_assessment_edit", args=["exercise", exercise.slug])),
         ("get", reverse("lessons:studio_assessment_edit", args=["taxonomy", exercise.taxonomy.slug])),
         # Destructive ones last, so the others still find their objects.
+        ("get", reverse("lessons:studio_lesson_delete", args=[lesson.pk])),
         ("post", reverse("lessons:studio_lesson_delete", args=[lesson.pk])),
         ("post", reverse("lessons:studio_part_delete", args=[lesson.part_id])),
     ]
@@ -258,8 +259,19 @@ def test_deleting_a_lesson_with_progress_is_refused(instructor):
     reader = Client()
     reader.force_login(make_user("reader"))
     reader.get(lesson.get_absolute_url())
-    instructor.post(reverse("lessons:studio_lesson_delete", args=[lesson.pk]))
+    instructor.post(reverse("lessons:studio_lesson_delete", args=[lesson.pk]), {"confirm": "yes"})
     assert Lesson.objects.filter(pk=lesson.pk).exists() and LessonProgress.objects.count() == 1
+
+
+def test_deleting_a_lesson_asks_first_and_deletes_only_once_confirmed(instructor):
+    lesson = make_lesson(title="Doomed")
+    url = reverse("lessons:studio_lesson_delete", args=[lesson.pk])
+    asked = instructor.get(url)
+    assert asked.status_code == 200 and "Delete “Doomed” permanently" in asked.content.decode()
+    unconfirmed = instructor.post(url)
+    assert unconfirmed.status_code == 200 and Lesson.objects.filter(pk=lesson.pk).exists()
+    done = instructor.post(url, {"confirm": "yes"})
+    assert done.status_code == 302 and not Lesson.objects.filter(pk=lesson.pk).exists()
 
 
 def test_course_round_trip_is_lossless(tmp_path, course):
@@ -321,3 +333,46 @@ def test_an_edit_without_a_version_is_a_conflict_not_an_overwrite(instructor, ve
     assert "Someone else saved this lesson" in response.content.decode()
     lesson.refresh_from_db()
     assert lesson.working_source == "## A\n\nTheirs.\n" and lesson.version == 1
+
+
+def test_a_refused_quiz_save_summarises_the_problem_and_quotes_its_line(instructor):
+    url = reverse("lessons:studio_assessment_create", args=["quiz"])
+    response = instructor.post(url, {"slug": "broken", "text": 'title = "A quiz"\npass_mark = \n'})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="error-summary"' in html and "data-focus-on-load" in html
+    assert 'href="#id_text"' in html and "Line 2: <code>pass_mark = </code>" in html
+    assert not Quiz.objects.filter(slug="broken").exists()
+
+
+def test_a_refused_lesson_save_summarises_each_field_error(instructor):
+    lesson = make_lesson()
+    url = reverse("lessons:studio_lesson_edit", args=[lesson.pk])
+    response = instructor.post(url, edit_data(lesson, title=""))
+    html = response.content.decode()
+    assert 'class="error-summary"' in html
+    assert '<a href="#id_title">Title: This field is required.</a>' in html
+    lesson.refresh_from_db()
+    assert lesson.title
+
+
+def test_moving_a_lesson_to_the_top_puts_focus_on_its_enabled_button(instructor):
+    part = make_part()
+    make_lesson(part, 1, title="One")
+    two = make_lesson(part, 2, title="Two", slug="two")
+    url = reverse("lessons:studio_lesson_move", args=[two.pk, "up"])
+    html = instructor.post(url, headers={"HX-Request": "true"}).content.decode()
+    assert re.search(r'aria-label="Move “Two” up" data-focus-first', html) is None
+    assert 'aria-label="Move “Two” down" data-focus-first' in html
+
+
+def test_a_new_lesson_without_a_slug_gets_one_from_its_title(instructor):
+    part = make_part()
+    url = reverse("lessons:studio_lesson_create", args=[part.pk])
+    data = {"title": "Reward Models, Revisited!", "slug": "", "summary": "", "source": "## A\n\nText.\n", "note": ""}
+    response = instructor.post(url, data)
+    lesson = Lesson.objects.get(title="Reward Models, Revisited!")
+    assert response.status_code == 302 and lesson.slug == "reward-models-revisited"
+    again = instructor.post(url, data)
+    assert again.status_code == 200 and "Another lesson already uses this slug." in again.content.decode()
+    assert Lesson.objects.filter(title="Reward Models, Revisited!").count() == 1

@@ -14,6 +14,7 @@ from .assessment import (
     answer_as_seen,
     snapshot_picks,
 )
+from .certificates import Certificate
 from .course import ContentVersion, Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
 from .review import ReviewCard, ReviewLog
@@ -44,6 +45,7 @@ __all__ = [
     "Sandbox",
     "SandboxAttempt",
     "Case",
+    "Certificate",
     "CasePick",
     "Category",
     "Choice",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 
 from django.conf import settings
 from django.db import connection, models
@@ -139,9 +141,11 @@ class Lesson(models.Model):
         rendered = iter(render_markdown_many([value for kind, value in parts if kind == "markdown"]))
         blocks = []
         headings = []
+        tables = itertools.count(1)
         for kind, value in parts:
             if kind == "markdown":
-                html = next(rendered)
+                # Table regions are numbered per block; number them across the whole lesson.
+                html = re.sub(r'aria-label="Table \d+"', lambda _: f'aria-label="Table {next(tables)}"', next(rendered))
                 blocks.append({"type": "html", "html": html})
                 headings.extend({"level": h.level, "id": h.id, "text": h.text} for h in extract_headings(html))
             else:

@@ -11,6 +11,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lessons import review as spaced_review
@@ -18,7 +19,7 @@ from lessons.actions import delete_learner, merge_guest_progress
 from lessons.csv_export import streamed_csv
 from lessons.forms import LengthCheckedAuthenticationForm
 from lessons.learners import GUEST_KEY, Learner
-from lessons.models import Answer, ExerciseAttempt, LessonProgress, SandboxAttempt
+from lessons.models import Answer, Certificate, ExerciseAttempt, LessonProgress, SandboxAttempt
 from lessons.permissions import private_no_store
 from lessons.progress import STATUS_LABELS, course_progress, dashboard
 
@@ -27,11 +28,25 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
 
+    def validate_password_for_user(self, user, **kwargs):
+        # Django puts "too short" and "too common" under the confirmation field; they are
+        # about the password itself, so they belong under it. A mismatch stays on password2.
+        super().validate_password_for_user(user, password_field_name="password1")
 
-def _adopt_guest_progress(request, user) -> None:
-    """Guests' answers and progress follow them into their account."""
+
+def _adopt_guest_progress(request, user) -> bool:
+    """Guests' answers and progress follow them into their account. True if there were any."""
     guest_key = request.session.pop(GUEST_KEY, "")
     merge_guest_progress(guest_key, user)
+    return bool(guest_key)
+
+
+def _safe_next(request) -> str:
+    """The ?next= page to return to after sign-up, if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -47,8 +62,8 @@ def signup(request):
         request.session[GUEST_KEY] = guest_key
         _adopt_guest_progress(request, user)
         messages.success(request, "Welcome! Your account is ready, and anything you did as a guest is kept.")
-        return redirect("lessons:dashboard")
-    return render(request, "registration/signup.html", {"form": form})
+        return redirect(_safe_next(request) or "lessons:dashboard")
+    return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
 
 
 class LoginView(auth_views.LoginView):
@@ -57,7 +72,9 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        _adopt_guest_progress(self.request, form.get_user())
+        if _adopt_guest_progress(self.request, form.get_user()):
+            kept = "Welcome back. What you did as a guest in this browser is now in your account."
+            messages.success(self.request, kept)
         return response
 
 
@@ -133,6 +150,16 @@ def export_json(request):
             for r in _lab_runs(Learner.from_request(request))
         ],
         "review_cards": spaced_review.export_cards(Learner.from_request(request)),
+        "certificates": [
+            {
+                "title": c.title,
+                "name": c.name,
+                "url": request.build_absolute_uri(c.get_absolute_url()),
+                "issued_at": c.issued_at.isoformat(),
+                "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+            }
+            for c in Certificate.objects.for_user(request.user)
+        ],
     }
     response = JsonResponse(data, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="alignment-course-my-data.json"'

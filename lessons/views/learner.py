@@ -253,6 +253,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
         if isinstance(exc, IncompleteExercise):
             for card in state.cards:
                 card.picked = exc.picks.get(card.case.slug, [])
+                card.still_open = not card.picked
         status = max(status, 400)
     else:
         state.record(check_exercise(learner, state.exercise, cases, picks, confidences=confidences))

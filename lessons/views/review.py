@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from lessons import review
@@ -108,7 +108,7 @@ def _review_context(item: ReviewItem) -> ReviewContext:
     return ReviewContext(answer_url, reverse("lessons:review_session"))
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @login_not_required
 def review_session(request):

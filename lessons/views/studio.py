@@ -17,6 +17,7 @@ from django.db.models import Count, ProtectedError, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -32,6 +33,7 @@ from lessons.course_source import (
     CourseSourceError,
     exercise_to_toml,
     lesson_problems,
+    offending_lines,
     quiz_to_toml,
     sandbox_to_toml,
     split_blocks,
@@ -60,7 +62,11 @@ from lessons.permissions import instructor_required
 
 class LessonForm(forms.Form):
     title = forms.CharField(max_length=200)
-    slug = forms.SlugField(max_length=50, help_text="Used in the URL; unique in the course.")
+    slug = forms.SlugField(
+        max_length=50,
+        required=False,
+        help_text="Used in the URL; unique in the course. Left empty, it is made from the title.",
+    )
     summary = forms.CharField(max_length=300, required=False, help_text="One sentence for the outline.")
     source = forms.CharField(
         strip=False,
@@ -74,14 +80,21 @@ class LessonForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lesson = lesson
 
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
+    def clean(self):
+        data = super().clean()
+        if "slug" not in data:  # malformed: SlugField already said why
+            return data
+        if not data["slug"] and data.get("title"):
+            data["slug"] = slugify(data["title"])[:50].strip("-")
+        slug = data["slug"]
         clash = Lesson.objects.filter(slug=slug)
         if self.lesson and self.lesson.pk:
             clash = clash.exclude(pk=self.lesson.pk)
-        if clash.exists():
-            raise forms.ValidationError("Another lesson already uses this slug.")
-        return slug
+        if not slug:
+            self.add_error("slug", "Give a slug, or a title to make one from.")
+        elif clash.exists():
+            self.add_error("slug", "Another lesson already uses this slug.")
+        return data
 
     def clean_source(self):
         source = self.cleaned_data["source"].replace("\r\n", "\n")
@@ -200,15 +213,25 @@ def studio_lesson_move(request, lesson_id, direction):
     move_lesson(lesson, -1 if direction == "up" else 1)
     if request.htmx:
         part = Part.objects.prefetch_related("lessons").get(pk=lesson.part_id)
-        return render(request, "lessons/studio/outline.html#part-lessons", {"part": part, "moved": lesson.pk})
+        context = {"part": part, "moved": lesson.pk, "direction": direction}
+        return render(request, "lessons/studio/outline.html#part-lessons", context)
     return redirect(f"{reverse('lessons:studio_outline')}#part-{lesson.part.number}")
 
 
 # -- lesson editor --------------------------------------------------------------------
 
 
+def _error_summary(form) -> list[tuple[str, str]]:
+    """(field id, message) for every error of a bound form, for the summary at the top."""
+    errors = [("lesson-form", error) for error in form.non_field_errors()]
+    for field in form.visible_fields():
+        errors += [(field.id_for_label, f"{field.label}: {error}") for error in field.errors]
+    return errors
+
+
 def _editor_context(lesson, form, **extra):
-    return {"lesson": lesson, "form": form, "part": lesson.part, **extra}
+    errors = _error_summary(form) if form.is_bound else []
+    return {"lesson": lesson, "form": form, "part": lesson.part, "errors": errors, **extra}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -323,10 +346,13 @@ def studio_lesson_view(request, lesson_id):
     return render(request, "lessons/lesson_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @instructor_required
 def studio_lesson_delete(request, lesson_id):
-    lesson = get_object_or_404(Lesson, pk=lesson_id)
+    """GET (or a post without confirm=yes) asks first: a deletion cannot be undone."""
+    lesson = get_object_or_404(Lesson.objects.select_related("part"), pk=lesson_id)
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return render(request, "lessons/studio/lesson_delete.html", {"lesson": lesson})
     try:
         lesson.delete()
     except ProtectedError:
@@ -450,6 +476,8 @@ def studio_assessment_edit(request, kind, slug=None):
         "slug": new_slug,
         "text": text,
         "problems": problems,
+        "problem_links": [("id_slug" if p.startswith("Give a slug") else "id_text", p) for p in problems],
+        "problem_lines": offending_lines(problems, text),
         "attempts": _attempt_counts(kind, obj) if obj else [],
     }
     return render(request, "lessons/studio/assessment_edit.html", context, status=400 if problems else 200)
