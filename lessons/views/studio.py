@@ -451,6 +451,7 @@ def studio_assessment_edit(request, kind, slug=None):
         "text": text,
         "problems": problems,
         "attempts": _attempt_counts(kind, obj) if obj else [],
+        "form_kinds": ("quiz", "exercise", "taxonomy"),
     }
     return render(request, "lessons/studio/assessment_edit.html", context, status=400 if problems else 200)
 
