@@ -322,5 +322,8 @@ def _preview_html(kind: str, slug: str) -> str:
 @instructor_required
 def studio_format_doc(request):
     """fixtures/course/README.md, the course-file format, as a studio page."""
-    html = render_markdown(FORMAT_DOC.read_text(encoding="utf-8"))
-    return render(request, "lessons/studio/format_doc.html", {"html": html})
+    text = FORMAT_DOC.read_text(encoding="utf-8")
+    # The page supplies the level-1 heading (the renderer keeps lessons to ## and below).
+    first, _, rest = text.partition("\n")
+    title, body = (first[2:].strip(), rest) if first.startswith("# ") else ("The course-file format", text)
+    return render(request, "lessons/studio/format_doc.html", {"title": title, "html": render_markdown(body)})
