@@ -387,14 +387,25 @@ def section_choices(quiz_slug: str | None, lessons, current=()) -> list:
 # -- exercises -----------------------------------------------------------------------------
 
 
-def exercise_template(taxonomy_slug: str) -> dict:
+def exercise_template(taxonomy_slug: str, category_slug: str = "") -> dict:
+    case = {
+        "slug": "first-case",
+        "title": "First case",
+        "scenario": "Describe what happened, in a few sentences.",
+        "source_title": "Where the case comes from",
+        "source_url": "https://example.org/",
+        "answers": [category_slug] if category_slug else [],
+        "also_accept": [],
+        "explanation": "Why the case belongs in its category.",
+        "why_not": {},
+    }
     return {
         "title": "New exercise",
         "taxonomy": taxonomy_slug,
         "multi_label": False,
         "pass_mark": 70,
         "instructions": "Sort each case into the category that fits it best.",
-        "cases": [],
+        "cases": [case],
     }
 
 
@@ -477,7 +488,9 @@ class ExerciseEditor:
             chosen = self.form["taxonomy"].value()
             multi = bool(self.form["multi_label"].value())
         else:
-            tree = tree or exercise_template(next(iter(self.taxonomies), ""))
+            first = next(iter(self.taxonomies), "")
+            categories = self.taxonomies[first][1] if first else []
+            tree = tree or exercise_template(first, categories[0][0] if categories else "")
             self.form = ExerciseForm(initial=tree, new=new, taken=taken, taxonomies=options)
             chosen, multi = tree["taxonomy"], tree["multi_label"]
         self.categories = self.taxonomies.get(chosen, ("", []))[1]
@@ -748,6 +761,45 @@ def taxonomy_tree(taxonomy: TaxonomyData) -> dict:
             for n, c in enumerate(taxonomy.categories, 1)
         ],
     }
+
+
+def starter_text(kind: str, taxonomies: dict | None = None) -> str:
+    """The short, valid text a new quiz, exercise or taxonomy starts from in the text editor.
+
+    `taxonomies` is as for ExerciseEditor: slug → (name, [(category slug, name)]).
+    """
+    from lessons.course_source import exercise_to_toml, quiz_to_toml, taxonomy_to_toml
+
+    path = Path("new.toml")
+    if kind == "quiz":
+        t = QUIZ_TEMPLATE
+        questions = [
+            QuestionData(
+                q["kind"],
+                q["prompt"],
+                q["explanation"],
+                [ChoiceData(c["text"], c["correct"], c["feedback"], c["key"]) for c in q["choices"]],
+                q["section"],
+                q["key"],
+            )
+            for q in t["questions"]
+        ]
+        return quiz_to_toml(QuizData("new", t["title"], t["pass_mark"], questions, path))
+    if kind == "taxonomy":
+        t = TAXONOMY_TEMPLATE
+        categories = [CategoryData(c["slug"], c["name"], c["definition"]) for c in t["categories"]]
+        return taxonomy_to_toml(TaxonomyData("new", t["name"], t["description"], categories, path))
+    if kind == "exercise":
+        first = next(iter(taxonomies or {}), "")
+        categories = (taxonomies or {}).get(first, ("", []))[1]
+        t = exercise_template(first, categories[0][0] if categories else "")
+        cases = [
+            CaseData(**{k: c[k] for k in CaseData.__dataclass_fields__})  # the tree uses the same names
+            for c in t["cases"]
+        ]
+        data = ExerciseData("new", t["title"], first, t["instructions"], False, t["pass_mark"], cases, path)
+        return exercise_to_toml(data)
+    return ""
 
 
 ACTION = re.compile(

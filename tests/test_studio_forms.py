@@ -338,3 +338,20 @@ def test_the_format_documentation_is_a_studio_page(instructor):
     assert "<h1" in page and "The course as text" in page and "quizzes/&lt;slug&gt;.toml" in page
     editor = instructor.get(form_url("quiz")).content.decode()
     assert reverse("lessons:studio_format_doc") in editor
+
+
+@pytest.mark.parametrize("kind", ["quiz", "exercise", "taxonomy"])
+def test_new_assessments_start_from_a_short_valid_template_in_both_editors(instructor, kind):
+    import html
+
+    make_exercise(cases=1)  # a taxonomy for the exercise to use
+    page = instructor.get(reverse("lessons:studio_assessment_create", args=[kind])).content.decode()
+    text = html.unescape(re.search(r'<textarea id="id_text"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    assert 0 < len(text.splitlines()) < 40
+    response = instructor.post(
+        reverse("lessons:studio_assessment_create", args=[kind]), {"slug": "from-text", "text": text}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    data = {**fields_of(instructor, kind), "slug": "from-form"}
+    assert instructor.post(form_url(kind), data).status_code == 302
+    assert as_text(kind, "from-text") == as_text(kind, "from-form")
