@@ -20,7 +20,7 @@ from lessons.studio_forms import (
     unique_slug,
 )
 
-from .factories import make_exercise, make_lesson, make_lesson_with_quiz, make_user
+from .factories import make_exercise, make_lesson, make_lesson_with_quiz, make_quiz, make_user
 from .formdata import form_fields
 
 HTMX = {"HX-Request": "true"}
@@ -355,3 +355,24 @@ def test_new_assessments_start_from_a_short_valid_template_in_both_editors(instr
     data = {**fields_of(instructor, kind), "slug": "from-form"}
     assert instructor.post(form_url(kind), data).status_code == 302
     assert as_text(kind, "from-text") == as_text(kind, "from-form")
+
+
+def test_editor_queries_do_not_grow_with_the_number_of_questions(instructor):
+    small = make_quiz("small", questions=2)
+    big = make_quiz("big", questions=12)
+    counts = []
+    for quiz in (small, big):
+        Answer.objects.create(user=make_user(f"l-{quiz.slug}"), question=quiz.questions.first(), choice_ids=[], score=0)
+        data = fields_of(instructor, "quiz", quiz.slug)
+        for method, url, payload in (
+            ("get", form_url("quiz", quiz.slug), None),
+            ("post", form_url("quiz", quiz.slug), {**data, "add_question": "1"}),
+            ("post", preview_url("quiz", quiz.slug), data),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                assert getattr(instructor, method)(url, payload).status_code == 200
+            counts.append(len(queries))
+    # The form and its buttons: constant. The preview runs the import's upserts (a few per
+    # question, rolled back), so it is bounded per question rather than constant.
+    assert counts[:2] == counts[3:5] and max(counts[:2]) < 25, counts
+    assert counts[5] - counts[2] <= 10 * (12 - 2), counts
