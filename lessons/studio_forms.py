@@ -378,7 +378,7 @@ def section_choices(quiz_slug: str | None, lessons, current=()) -> list:
     shown = [lesson for lesson in lessons if lesson in embedding or lesson.slug in wanted] if embedding else lessons
     groups = []
     for lesson in shown:
-        options = [(f"{lesson.slug}#{h['id']}", "  " * (h["level"] - 2) + h["text"]) for h in lesson.headings]
+        options = [(f"{lesson.slug}#{h['id']}", "– " * (h["level"] - 2) + h["text"]) for h in lesson.headings]
         if options:
             groups.append((lesson.title, options))
     return groups

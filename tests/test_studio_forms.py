@@ -275,6 +275,9 @@ def test_preview_renders_the_learners_quiz_inert_and_writes_nothing(instructor):
     assert '<div class="prose preview-body" inert>' in page and 'class="quiz"' in page
     assert "A preview-only prompt?" in page
     assert snapshot() == before
+    new = {k: v for k, v in fields_of(instructor, "quiz").items()}
+    fresh = instructor.post(preview_url("quiz"), new).content.decode()  # no slug typed yet
+    assert "Write the question here." in fresh and "inert" in fresh
     broken = instructor.post(preview_url("quiz", quiz.slug), {**data, "questions-0-prompt": ""}).content.decode()
     assert "The preview waits for 1 fix" in broken and "inert" not in broken
     assert snapshot() == before

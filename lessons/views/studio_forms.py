@@ -45,6 +45,7 @@ from lessons.studio_forms import (
     section_choices,
     structural_action,
     taxonomy_tree,
+    unique_slug,
 )
 
 MODELS = {"quiz": Quiz, "exercise": Exercise, "taxonomy": Taxonomy}
@@ -284,7 +285,12 @@ def studio_assessment_form_preview(request, kind, slug=None):
     if kind not in MODELS:
         return render(request, "404.html", status=404)
     obj = get_object_or_404(MODELS[kind], slug=slug) if slug else None
-    editor = _editor(kind, obj, data=request.POST)
+    data = request.POST
+    if obj is None and not data.get("slug", "").strip():
+        # A new object without a slug yet still previews, under a slug nothing uses.
+        data = data.copy()
+        data["slug"] = unique_slug("preview", set(MODELS[kind].objects.values_list("slug", flat=True)), "preview")
+    editor = _editor(kind, obj, data=data)
     problems: list[str] = []
     html = ""
     if not editor.is_valid():

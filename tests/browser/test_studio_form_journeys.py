@@ -133,3 +133,25 @@ def test_instructor_builds_assessments_with_forms_and_a_learner_answers(page, br
     assert Answer.objects.filter(question__quiz__slug="kb-check").count() == 1
     assert ExerciseAttempt.objects.get(exercise__slug="kb-sort").score == 1.0
     assert not csp_errors
+
+
+def test_quiz_editor_buttons_work_without_javascript(browser, live_course):
+    make_user("teacher", instructor=True)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, live_course.url, "teacher")
+    quiz = Quiz.objects.order_by("slug").first()
+    count = quiz.questions.filter(retired=False).count()
+    page.goto(live_course.url + f"/studio/forms/quiz/{quiz.slug}/")
+    press(page.get_by_role("button", name="Add a question"))
+    # A full page came back with the new question, its prompt focused (autofocus).
+    expect(page.locator(f"#id_questions-{count}-prompt")).to_be_focused()
+    press(page.get_by_role("button", name=f"Move up question {count + 1}"))
+    expect(page.get_by_role("button", name=f"Move up question {count}")).to_be_focused()
+    press(page.get_by_role("button", name="Save quiz"))
+    # The new question is still empty: nothing saved, the summary is focused and links to the field.
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link").first).to_have_attribute("href", f"#id_questions-{count - 1}-prompt")
+    assert quiz.questions.filter(retired=False).count() == count
+    context.close()
