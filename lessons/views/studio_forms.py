@@ -18,7 +18,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from lessons.actions import course_data_from_database, save_assessment
 from lessons.course_source import exercise_to_toml, quiz_to_toml, taxonomy_to_toml
@@ -234,7 +235,8 @@ def _mark_focus_rows(formset, focus):
         formset.forms[i].fields[what].widget.attrs["autofocus"] = True
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
+@vary_on_headers("HX-Request")
 @instructor_required
 def studio_assessment_form(request, kind, slug=None):
     """A quiz, exercise or taxonomy as a form: structural buttons re-render, Save validates and saves."""
@@ -242,7 +244,7 @@ def studio_assessment_form(request, kind, slug=None):
         return render(request, "404.html", status=404)
     obj = get_object_or_404(MODELS[kind], slug=slug) if slug else None
     trees = {"quiz": quiz_tree, "exercise": exercise_tree, "taxonomy": taxonomy_tree}
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         tree = trees[kind](_stored(kind, obj.slug)) if obj else None
         return _render(request, kind, obj, _editor(kind, obj, tree=tree))
 
@@ -324,7 +326,7 @@ def _preview_html(kind: str, slug: str) -> str:
     return render_to_string("lessons/includes/blocks.html", {"blocks": [block], "lesson": stand_in})
 
 
-@require_GET
+@require_safe
 @instructor_required
 def studio_format_doc(request):
     """fixtures/course/README.md, the course-file format, as a studio page."""
