@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons.views import accounts, certificates, learner, reports, review, studio
+from lessons.views import accounts, certificates, learner, reports, review, studio, studio_forms
 
 app_name = "lessons"
 
@@ -34,6 +34,19 @@ urlpatterns = [
         "studio/lessons/<int:lesson_id>/history/<int:number>/restore/",
         studio.studio_revision_restore,
         name="studio_revision_restore",
+    ),
+    path("studio/format/", studio_forms.studio_format_doc, name="studio_format_doc"),
+    path("studio/forms/<str:kind>/new/", studio_forms.studio_assessment_form, name="studio_assessment_form_create"),
+    path(
+        "studio/forms/<str:kind>/new/preview/",
+        studio_forms.studio_assessment_form_preview,
+        name="studio_assessment_form_preview_new",
+    ),
+    path("studio/forms/<str:kind>/<slug:slug>/", studio_forms.studio_assessment_form, name="studio_assessment_form"),
+    path(
+        "studio/forms/<str:kind>/<slug:slug>/preview/",
+        studio_forms.studio_assessment_form_preview,
+        name="studio_assessment_form_preview",
     ),
     path("studio/<str:kind>/new/", studio.studio_assessment_edit, name="studio_assessment_create"),
     path("studio/<str:kind>/<slug:slug>/", studio.studio_assessment_edit, name="studio_assessment_edit"),

@@ -40,6 +40,23 @@ QUERY_PARAMETERS = ["q", "sort", "page", "start", "end", "cohort", "fragment", "
 # masked by another that fails validation first) with the values most likely to break parsing.
 TYPED_QUERY_PARAMETERS = ["start", "end", "cohort", "page", "a", "b", "sort"]
 TYPED_MALFORMED = ["x", "99999999999999999999", "9999-12-31", "0001-01-01"]
+QUIZ_EDITOR_FIELDS = [
+    "title",
+    "pass_mark",
+    "questions-TOTAL_FORMS",
+    "questions-INITIAL_FORMS",
+    "questions-0-key",
+    "questions-0-kind",
+    "questions-0-prompt",
+    "questions-0-explanation",
+    "questions-0-section",
+    "questions-0-choices-TOTAL_FORMS",
+    "questions-0-choices-INITIAL_FORMS",
+    "questions-0-choices-0-key",
+    "questions-0-choices-0-text",
+    "questions-0-choices-0-correct",
+    "questions-0-choices-0-feedback",
+]
 # POST-only endpoints whose forms live on other pages.
 POST_PARAMETERS = {
     "lessons:studio_lesson_preview": ["source", "title", "lesson_id"],
@@ -57,6 +74,9 @@ POST_PARAMETERS = {
     "lessons:certificate_issue": ["scope", "name"],
     "lessons:certificate_revoke": [],
     "logout": [],
+    # The form editors' live preview (htmx posts the editor's fields there).
+    "lessons:studio_assessment_form_preview": [*QUIZ_EDITOR_FIELDS],
+    "lessons:studio_assessment_form_preview_new": ["slug", *QUIZ_EDITOR_FIELDS],
 }
 
 

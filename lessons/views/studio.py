@@ -449,6 +449,17 @@ def _attempt_counts(kind: str, obj) -> list[tuple[str, int]]:
     return []
 
 
+def _starter(kind: str) -> str:
+    """A new quiz, exercise or taxonomy starts from a short valid text, not an empty box."""
+    from lessons.studio_forms import starter_text
+
+    taxonomies = {
+        t.slug: (t.name, [(c.slug, c.name) for c in t.categories.all()])
+        for t in Taxonomy.objects.prefetch_related("categories").order_by("name")
+    }
+    return starter_text(kind, taxonomies)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @instructor_required
 def studio_assessment_edit(request, kind, slug=None):
@@ -458,7 +469,9 @@ def studio_assessment_edit(request, kind, slug=None):
     obj = get_object_or_404(model, slug=slug) if slug else None
     problems: list[str] = []
     new_slug = slug or request.POST.get("slug", "").strip()
-    text = request.POST.get("text", "") if request.method == "POST" else (_as_text(kind, obj) if obj else "")
+    text = (
+        request.POST.get("text", "") if request.method == "POST" else (_as_text(kind, obj) if obj else _starter(kind))
+    )
     if request.method == "POST":
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", new_slug or ""):
             problems = ["Give a slug of lower-case letters, digits and hyphens."]
@@ -479,6 +492,7 @@ def studio_assessment_edit(request, kind, slug=None):
         "problem_links": [("id_slug" if p.startswith("Give a slug") else "id_text", p) for p in problems],
         "problem_lines": offending_lines(problems, text),
         "attempts": _attempt_counts(kind, obj) if obj else [],
+        "form_kinds": ("quiz", "exercise", "taxonomy"),
     }
     return render(request, "lessons/studio/assessment_edit.html", context, status=400 if problems else 200)
 
