@@ -16,7 +16,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from lessons import review, stats
+from lessons import review, summaries
 from lessons.course_source import CourseData, CourseSourceError, QuizData
 from lessons.markdown import MarkdownError
 from lessons.models import (
@@ -88,13 +88,13 @@ class ImportReport:
 def refresh_summaries(report: ImportReport) -> None:
     """Bring the report summaries in line with the content changes `report` recorded."""
     if report.lessons:
-        stats.refresh_progress(report.lessons, report.parts)
+        summaries.refresh_progress(report.lessons, report.parts)
     for quiz in Quiz.objects.filter(pk__in=report.quizzes):
-        stats.refresh_checks(quiz=quiz)
+        summaries.refresh_checks(quiz=quiz)
     for exercise in Exercise.objects.filter(pk__in=report.exercises):
-        stats.refresh_checks(exercise=exercise)
+        summaries.refresh_checks(exercise=exercise)
     if report.taxonomies:
-        stats.refresh_confusion(report.taxonomies)
+        summaries.refresh_confusion(report.taxonomies)
 
 
 def _upsert(model: type[models.Model], lookup: dict, values: dict, report: ImportReport, what: str):
@@ -551,7 +551,7 @@ def record_answer(learner, question: Question, choices: list[Choice], *, confide
     )
     # The same picks as rows, for the reports.
     Answer.picks.through.objects.bulk_create(Answer.picks.through(answer=answer, choice=c) for c in choices)
-    stats.on_answer(learner, answer, quiz, choices)
+    summaries.on_answer(learner, answer, quiz, choices)
     review.rate_items(learner, [(question, score, confidence)], now or timezone.now(), answer=answer)
     return answer
 
@@ -588,7 +588,7 @@ def check_exercise(
     )
     rated = cases if reviewed is None else reviewed
     picks = CasePick.objects.bulk_create(case_picks(attempt, rated))
-    stats.on_check(learner, attempt, picks)
+    summaries.on_check(learner, attempt, picks)
     confidences = confidences or {}
     scored = [(case, results[case.slug], confidences.get(case.slug, "")) for case in rated]
     review.rate_items(learner, scored, now or timezone.now(), attempt=attempt)
@@ -630,7 +630,7 @@ def record_visit(learner, lesson: Lesson) -> LessonProgress:
     """Note that `learner` opened `lesson`: one row per learner and lesson, whatever the concurrency."""
     now = timezone.now()
     owner = learner.owner()
-    stats.on_visit(learner, lesson, now)
+    summaries.on_visit(learner, lesson, now)
     for _ in range(3):
         updated = LessonProgress.objects.for_learner(learner).filter(lesson=lesson).update(last_opened_at=now)
         if updated:
@@ -674,7 +674,7 @@ def complete_lesson(learner, lesson: Lesson) -> tuple[bool, list]:
             completed_at=timezone.now()
         )
         if newly:
-            stats.on_complete(learner, lesson)
+            summaries.on_complete(learner, lesson)
     return True, []
 
 
@@ -682,7 +682,7 @@ def complete_lesson(learner, lesson: Lesson) -> tuple[bool, list]:
 def delete_learner(user) -> None:
     """Delete an account with its answers, attempts and progress (they cascade), after
     taking them out of the report sums it shares with other learners."""
-    stats.forget_learner(user)
+    summaries.forget_learner(user)
     user.delete()
 
 
@@ -695,7 +695,7 @@ def merge_guest_progress(guest_key: str, user) -> None:
     """
     if not guest_key:
         return
-    touched = stats.quizzes_touched_by(user.pk, guest_key)
+    touched = summaries.quizzes_touched_by(user.pk, guest_key)
     guest = {"user__isnull": True, "session_key": guest_key}
     Answer.objects.filter(**guest).update(user=user, session_key="")
     ExerciseAttempt.objects.filter(**guest).update(user=user, session_key="")
@@ -713,9 +713,9 @@ def merge_guest_progress(guest_key: str, user) -> None:
         existing.completed_at = min(completions) if completions else None
         existing.save(update_fields=["first_opened_at", "last_opened_at", "completed_at"])
         row.delete()
-    stats.rebuild_learners([user.pk])
+    summaries.rebuild_learners([user.pk])
     for quiz in touched:
-        stats.rebuild_quiz(quiz)
+        summaries.rebuild_quiz(quiz)
 
 
 # -- studio ---------------------------------------------------------------------------
@@ -789,7 +789,7 @@ def save_lesson(
         lesson.reading_minutes = edited.reading_minutes
     lesson.save(render=False)
     if was_published != lesson.is_published:
-        stats.refresh_progress([lesson.pk], [lesson.part_id])
+        summaries.refresh_progress([lesson.pk], [lesson.part_id])
     _add_revision(lesson, author, note or ("Published" if publish else "Unpublished" if publish is False else "Saved"))
     return lesson
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from lessons import stats
+from lessons import summaries
 from lessons.actions import delete_learner
 from lessons.forms import LengthCheckedAdminAuthenticationForm
 from lessons.models import (
@@ -68,15 +68,15 @@ class SummariesFollowEdits(admin.ModelAdmin):
 
     def refresh(self, obj) -> None:
         if isinstance(obj, Lesson):
-            stats.refresh_progress([obj.pk], Part.objects.values("pk"))
+            summaries.refresh_progress([obj.pk], Part.objects.values("pk"))
         elif isinstance(obj, Quiz | Question):
             quiz = Quiz.objects.filter(pk=obj.pk if isinstance(obj, Quiz) else obj.quiz_id).first()
             if quiz is not None:
-                stats.refresh_checks(quiz=quiz)
+                summaries.refresh_checks(quiz=quiz)
         elif isinstance(obj, Exercise):
             if Exercise.objects.filter(pk=obj.pk).exists():
-                stats.refresh_checks(exercise=obj)
-            stats.refresh_confusion(Taxonomy.objects.values("pk"))
+                summaries.refresh_checks(exercise=obj)
+            summaries.refresh_confusion(Taxonomy.objects.values("pk"))
 
 
 class HistoryAdmin(admin.ModelAdmin):

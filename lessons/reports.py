@@ -16,6 +16,7 @@ from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from lessons.item_analysis import ItemStats, heat_level, most_confused, pearson_from_sums
 from lessons.models import (
     Answer,
     CasePick,
@@ -36,7 +37,6 @@ from lessons.models import (
     SandboxAttempt,
     Taxonomy,
 )
-from lessons.statistics import ItemStats, heat_level, most_confused, pearson_from_sums
 
 User = get_user_model()
 

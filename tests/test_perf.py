@@ -29,7 +29,7 @@ from lessons.models import (
     Quiz,
     Taxonomy,
 )
-from lessons.models.stats import DAILY_SHARDS, daily_shard
+from lessons.models.summaries import DAILY_SHARDS, daily_shard
 
 from .factories import make_exercise, make_lesson, make_lesson_with_quiz, make_part, make_quiz, make_user
 

@@ -28,7 +28,7 @@ from lessons.models import (
     PartSummary,
     QuestionStats,
 )
-from lessons.stats import rebuild_all
+from lessons.summaries import rebuild_all
 
 from .conftest import COURSE_DIR
 from .factories import make_exercise, make_lesson_with_quiz, make_quiz, make_user
@@ -91,7 +91,7 @@ def test_permission_matrix_for_every_report_url(role):
 def test_item_analysis_matches_hand_computed_values(admin_client):
     quiz = make_quiz("stats", questions=3)
     q1, q2, q3 = quiz.questions.order_by("order")
-    # First attempts (as in tests/test_statistics.py): q1 facility .5 discrimination 1/sqrt(2).
+    # First attempts (as in tests/test_item_analysis.py): q1 facility .5 discrimination 1/sqrt(2).
     # Three learners of each kind: the same indices, over the minimum sample for flags.
     table = {"a": (1, 1, 1), "b": (1, 1, 0), "c": (0, 0, 1), "d": (0, 0, 0)}
     url = reverse("lessons:report_quiz", args=[quiz.slug])

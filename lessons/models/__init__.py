@@ -19,7 +19,7 @@ from .course import ContentVersion, Course, Lesson, LessonRevision, Part
 from .progress import Cohort, LessonProgress
 from .review import ReviewCard, ReviewLog
 from .sandbox import Sandbox, SandboxAttempt
-from .stats import (
+from .summaries import (
     CheckStatus,
     ChoiceStats,
     ConfusionCount,

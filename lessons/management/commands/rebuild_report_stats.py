@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from lessons.stats import rebuild_all
+from lessons.summaries import rebuild_all
 
 
 class Command(BaseCommand):

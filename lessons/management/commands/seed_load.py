@@ -16,7 +16,7 @@ from django.utils import timezone
 from lessons.actions import case_picks
 from lessons.grading import grade_case, grade_choices, mean
 from lessons.models import Answer, Cohort, Exercise, ExerciseAttempt, Lesson, LessonProgress, Quiz, snapshot_picks
-from lessons.stats import rebuild_all
+from lessons.summaries import rebuild_all
 
 PREFIX = "load-"
 

@@ -1,4 +1,4 @@
-"""Keeping the report summaries (lessons.models.stats) in step with learners' work and
+"""Keeping the report summaries (lessons.models.summaries) in step with learners' work and
 with the content they summarise.
 
 Called from lessons.actions inside the same transaction as the write it follows, so a

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lessons.statistics import confusion, heat_level, item_analysis, most_confused, pearson
+from lessons.item_analysis import confusion, heat_level, item_analysis, most_confused, pearson
 
 
 def test_pearson_hand_computed():

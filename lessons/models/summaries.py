@@ -1,7 +1,7 @@
 """Summaries kept up to date as learners work, so report pages read a handful of small,
 indexed rows instead of scanning every answer.
 
-They are derived data: lessons.stats rebuilds any of them exactly from Answer,
+They are derived data: lessons.summaries rebuilds any of them exactly from Answer,
 ExerciseAttempt and LessonProgress (`python manage.py rebuild_report_stats`), and the
 report tests compare the maintained values with a rebuild.
 """
