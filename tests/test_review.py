@@ -369,7 +369,8 @@ def test_mastery_counts_items_whose_stability_passes_the_threshold(client, lesso
     # Category a: all three cases, one mastered; category c only accepts case 1 (not an answer).
     assert "Kinds: Kind A" in html and "1 of 3 cases mastered (33%)" in html
     # Courses have dozens of categories: their bars are folded under the heading.
-    folded = html[html.index('<details class="mastery-categories">') : html.index("</details>")]
+    start = html.index('<details class="mastery-categories">')
+    folded = html[start : html.index("</details>", start)]
     assert "Show all" in folded and "1 of 3 cases mastered (33%)" in folded
 
 
