@@ -1,4 +1,7 @@
-"""Turning submitted form values into choices and categories, or a readable refusal.
+"""Forms: learners' submissions turned into choices, categories, confidence marks and lab
+weights (or a readable refusal), and the site's Django forms (log-in and sign-up, the
+studio's lesson and part forms, the report filters and cohorts). The studio's quiz,
+exercise and taxonomy editors have their own module, lessons.studio_forms.
 
 Choices reach the browser as opaque tokens (an HMAC of the choice id), never as ids: ids
 follow authoring order, and authors often write the right answer first.
@@ -10,11 +13,18 @@ import functools
 import hashlib
 import hmac
 import math
+from datetime import date
 
+from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.validators import MaxLengthValidator
+from django.utils.text import slugify
+
+from lessons.course_source import split_blocks, unknown_embeds
+from lessons.markdown import MAX_SOURCE_BYTES
+from lessons.models import Cohort, Exercise, Lesson, Part, Quiz, Sandbox
 
 
 class BadSubmission(ValueError):
@@ -158,3 +168,107 @@ def picked_confidences(cases, data) -> dict[str, str]:
         raise BadSubmission("That answer names a case that isn't in this exercise. Reload the page and try again.")
     marks = {case.slug: picked_confidence(data, f"confidence-{case.slug}") for case in cases}
     return {slug: mark for slug, mark in marks.items() if mark}
+
+
+# -- the site's Django forms: sign-up, the studio's lesson and part forms, report filters --
+
+
+class LessonForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        max_length=50,
+        required=False,
+        help_text="Used in the URL; unique in the course. Left empty, it is made from the title.",
+    )
+    summary = forms.CharField(max_length=300, required=False, help_text="One sentence for the outline.")
+    source = forms.CharField(
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "true"}),
+        help_text="Markdown. A line holding only [quiz: slug], [exercise: slug] or [sandbox: slug] embeds one.",
+    )
+    note = forms.CharField(max_length=200, required=False, help_text="What changed (kept in the history).")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, lesson=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lesson = lesson
+
+    def clean(self):
+        data = super().clean()
+        if "slug" not in data:  # malformed: SlugField already said why
+            return data
+        if not data["slug"] and data.get("title"):
+            data["slug"] = slugify(data["title"])[:50].strip("-")
+        slug = data["slug"]
+        clash = Lesson.objects.filter(slug=slug)
+        if self.lesson and self.lesson.pk:
+            clash = clash.exclude(pk=self.lesson.pk)
+        if not slug:
+            self.add_error("slug", "Give a slug, or a title to make one from.")
+        elif clash.exists():
+            self.add_error("slug", "Another lesson already uses this slug.")
+        return data
+
+    def clean_source(self):
+        source = self.cleaned_data["source"].replace("\r\n", "\n")
+        if len(source.encode()) > MAX_SOURCE_BYTES:
+            raise forms.ValidationError(f"The text is over the {MAX_SOURCE_BYTES:,}-byte limit; split the lesson.")
+        unknown = _unknown_embeds(source)
+        if unknown:
+            raise forms.ValidationError(unknown)
+        return source
+
+
+class PartForm(forms.ModelForm):
+    class Meta:
+        model = Part
+        fields = ["number", "slug", "title", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+
+def _unknown_embeds(source: str) -> list[str]:
+    slugs = {kind: [slug for k, slug in split_blocks(source) if k == kind] for kind in ("quiz", "exercise", "sandbox")}
+    quizzes = set(Quiz.objects.filter(slug__in=slugs["quiz"]).values_list("slug", flat=True))
+    exercises = set(Exercise.objects.filter(slug__in=slugs["exercise"]).values_list("slug", flat=True))
+    sandboxes = set(Sandbox.objects.filter(slug__in=slugs["sandbox"]).values_list("slug", flat=True))
+    unknown = unknown_embeds(source, quizzes=quizzes, exercises=exercises, sandboxes=sandboxes)
+    return [f"Unknown {kind} '{slug}'." for kind, slug in unknown]
+
+
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2199, 12, 31)
+
+
+class FilterForm(forms.Form):
+    cohort = forms.ModelChoiceField(Cohort.objects.all(), required=False, empty_label="All learners")
+    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(required=False, label="Search", max_length=100)
+
+    def clean(self):
+        data = super().clean()
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day and not (EARLIEST_DAY <= day <= LATEST_DAY):
+                # A day past 9999-12-30 cannot be turned into the end of a window at all.
+                self.add_error(name, f"Give a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}.")
+                data.pop(name, None)
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("“From” must be on or before “To”.")
+        return data
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["name", "start_date"]
+        widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
+
+
+class SignUpForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+    def validate_password_for_user(self, user, **kwargs):
+        # Django puts "too short" and "too common" under the confirmation field; they are
+        # about the password itself, so they belong under it. A mismatch stays on password2.
+        super().validate_password_for_user(user, password_field_name="password1")

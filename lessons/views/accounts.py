@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,21 +16,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from lessons import review as spaced_review
 from lessons.actions import delete_learner, merge_guest_progress
 from lessons.csv_export import streamed_csv
-from lessons.forms import LengthCheckedAuthenticationForm
+from lessons.forms import LengthCheckedAuthenticationForm, SignUpForm
 from lessons.learners import GUEST_KEY, Learner
 from lessons.models import Answer, Certificate, ExerciseAttempt, LessonProgress, SandboxAttempt
 from lessons.permissions import private_no_store
 from lessons.progress import STATUS_LABELS, course_progress, dashboard
-
-
-class SignUpForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):
-        fields = ("username", "email")
-
-    def validate_password_for_user(self, user, **kwargs):
-        # Django puts "too short" and "too common" under the confirmation field; they are
-        # about the password itself, so they belong under it. A mismatch stays on password2.
-        super().validate_password_for_user(user, password_field_name="password1")
 
 
 def _adopt_guest_progress(request, user) -> bool:

@@ -3,9 +3,7 @@ content statistics (item analysis, confusion matrix). Every figure comes from
 lessons.reports, aggregated in the database."""
 
 import json
-from datetime import date
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -18,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from lessons import reports
 from lessons import review as spaced_review
 from lessons.csv_export import streamed_csv
+from lessons.forms import CohortForm, FilterForm
 from lessons.models import (
     Answer,
     Case,
@@ -35,26 +34,6 @@ from lessons.review import RetentionFigure
 
 User = get_user_model()
 PAGE_SIZE = 50
-EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2199, 12, 31)
-
-
-class FilterForm(forms.Form):
-    cohort = forms.ModelChoiceField(Cohort.objects.all(), required=False, empty_label="All learners")
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(required=False, label="Search", max_length=100)
-
-    def clean(self):
-        data = super().clean()
-        for name in ("start", "end"):
-            day = data.get(name)
-            if day and not (EARLIEST_DAY <= day <= LATEST_DAY):
-                # A day past 9999-12-30 cannot be turned into the end of a window at all.
-                self.add_error(name, f"Give a date between {EARLIEST_DAY:%Y} and {LATEST_DAY:%Y}.")
-                data.pop(name, None)
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("“From” must be on or before “To”.")
-        return data
 
 
 def _filters(request) -> tuple[FilterForm, reports.Filters, bool]:
@@ -294,13 +273,6 @@ def report_attempts_csv(request):
 
 
 # -- cohorts -------------------------------------------------------------------------------
-
-
-class CohortForm(forms.ModelForm):
-    class Meta:
-        model = Cohort
-        fields = ["name", "start_date"]
-        widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
 
 
 @private_no_store

@@ -11,13 +11,11 @@ import zipfile
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Count, ProtectedError, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -38,12 +36,12 @@ from lessons.course_source import (
     sandbox_to_toml,
     split_blocks,
     taxonomy_to_toml,
-    unknown_embeds,
     write_course,
 )
+from lessons.forms import LessonForm, PartForm
 from lessons.learners import Learner
 from lessons.lesson_page import lesson_blocks
-from lessons.markdown import MAX_SOURCE_BYTES, MarkdownError
+from lessons.markdown import MarkdownError
 from lessons.models import (
     Answer,
     Course,
@@ -58,68 +56,6 @@ from lessons.models import (
     Taxonomy,
 )
 from lessons.permissions import instructor_required
-
-
-class LessonForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    slug = forms.SlugField(
-        max_length=50,
-        required=False,
-        help_text="Used in the URL; unique in the course. Left empty, it is made from the title.",
-    )
-    summary = forms.CharField(max_length=300, required=False, help_text="One sentence for the outline.")
-    source = forms.CharField(
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 28, "spellcheck": "true"}),
-        help_text="Markdown. A line holding only [quiz: slug], [exercise: slug] or [sandbox: slug] embeds one.",
-    )
-    note = forms.CharField(max_length=200, required=False, help_text="What changed (kept in the history).")
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, lesson=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.lesson = lesson
-
-    def clean(self):
-        data = super().clean()
-        if "slug" not in data:  # malformed: SlugField already said why
-            return data
-        if not data["slug"] and data.get("title"):
-            data["slug"] = slugify(data["title"])[:50].strip("-")
-        slug = data["slug"]
-        clash = Lesson.objects.filter(slug=slug)
-        if self.lesson and self.lesson.pk:
-            clash = clash.exclude(pk=self.lesson.pk)
-        if not slug:
-            self.add_error("slug", "Give a slug, or a title to make one from.")
-        elif clash.exists():
-            self.add_error("slug", "Another lesson already uses this slug.")
-        return data
-
-    def clean_source(self):
-        source = self.cleaned_data["source"].replace("\r\n", "\n")
-        if len(source.encode()) > MAX_SOURCE_BYTES:
-            raise forms.ValidationError(f"The text is over the {MAX_SOURCE_BYTES:,}-byte limit; split the lesson.")
-        unknown = _unknown_embeds(source)
-        if unknown:
-            raise forms.ValidationError(unknown)
-        return source
-
-
-class PartForm(forms.ModelForm):
-    class Meta:
-        model = Part
-        fields = ["number", "slug", "title", "summary"]
-        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
-
-
-def _unknown_embeds(source: str) -> list[str]:
-    slugs = {kind: [slug for k, slug in split_blocks(source) if k == kind] for kind in ("quiz", "exercise", "sandbox")}
-    quizzes = set(Quiz.objects.filter(slug__in=slugs["quiz"]).values_list("slug", flat=True))
-    exercises = set(Exercise.objects.filter(slug__in=slugs["exercise"]).values_list("slug", flat=True))
-    sandboxes = set(Sandbox.objects.filter(slug__in=slugs["sandbox"]).values_list("slug", flat=True))
-    unknown = unknown_embeds(source, quizzes=quizzes, exercises=exercises, sandboxes=sandboxes)
-    return [f"Unknown {kind} '{slug}'." for kind, slug in unknown]
 
 
 def _course_paths() -> set[str]:
