@@ -209,8 +209,7 @@ def question_answer(request, part_slug, lesson_slug, question_id):
         status = max(status, 400)
     else:
         state.record(record_answer(learner, state.question, choices, confidence=confidence), choices)
-        if not learner.user_id:
-            record_visit(learner, lesson)  # a guest's reading is not recorded; their first answer is
+        _record_guest_visit(learner, lesson)
 
     if request.htmx:
         response = render(request, "lessons/includes/quiz.html#question", {"q": state, "lesson": lesson}, status=status)
@@ -257,8 +256,7 @@ def exercise_check(request, part_slug, lesson_slug, exercise_slug):
         status = max(status, 400)
     else:
         state.record(check_exercise(learner, state.exercise, cases, picks, confidences=confidences))
-        if not learner.user_id:
-            record_visit(learner, lesson)  # a guest's reading is not recorded; their first check is
+        _record_guest_visit(learner, lesson)
 
     if request.htmx:
         response = render(request, "lessons/includes/exercise.html#exercise", context, status=status)
@@ -300,8 +298,7 @@ def sandbox_run(request, part_slug, lesson_slug, sandbox_slug):
         status = 400
     else:
         attempt, outcome = run_sandbox(learner, state.sandbox, weights)
-        if not learner.user_id:
-            record_visit(learner, lesson)  # a guest's reading is not recorded; their first run is
+        _record_guest_visit(learner, lesson)
         state.weights = weights
         state.attempts += 1
         state.passed = state.passed or attempt.objective_met
@@ -313,6 +310,14 @@ def sandbox_run(request, part_slug, lesson_slug, sandbox_slug):
             trigger_client_event(response, "sandbox-changed", {"sandbox": sandbox_slug})
         return response
     return _render_lesson(request, lesson, page, learner, status=status)
+
+
+def _record_guest_visit(learner, lesson) -> None:
+    """A guest's reading is not recorded (lesson_detail writes nothing for them): their first
+    answer, check or lab run is what records the visit. A signed-in learner's visit was noted
+    when the page was read."""
+    if not learner.user_id:
+        record_visit(learner, lesson)
 
 
 def _typed_numbers(sandbox, data) -> dict[str, float]:
