@@ -149,6 +149,20 @@ def sandbox_weights(sandbox, data) -> dict[str, float]:
     return weights
 
 
+def typed_weights(sandbox, data) -> dict[str, float]:
+    """The finite numbers in a refused lab form, term key → value, so the form can show the
+    learner what they typed while sandbox_weights says what was wrong."""
+    typed = {}
+    for term in sandbox.terms:
+        try:
+            value = float(data.get(f"w-{term['key']}", "")[:_WEIGHT_TEXT])
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            typed[term["key"]] = value
+    return typed
+
+
 CONFIDENCE_VALUES = ("sure", "think", "guess")
 
 

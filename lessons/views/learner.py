@@ -22,6 +22,7 @@ from lessons.forms import (
     picked_confidence,
     picked_confidences,
     sandbox_weights,
+    typed_weights,
 )
 from lessons.learners import Learner
 from lessons.lesson_page import find_question, lesson_blocks, lesson_history
@@ -294,7 +295,7 @@ def sandbox_run(request, part_slug, lesson_slug, sandbox_slug):
     except BadSubmission as exc:
         state.error = str(exc)
         # Keep what the learner typed where it was a number, so they can correct it.
-        state.weights = {**state.weights, **_typed_numbers(state.sandbox, request.POST)}
+        state.weights = {**state.weights, **typed_weights(state.sandbox, request.POST)}
         status = 400
     else:
         attempt, outcome = run_sandbox(learner, state.sandbox, weights)
@@ -318,18 +319,6 @@ def _record_guest_visit(learner, lesson) -> None:
     when the page was read."""
     if not learner.user_id:
         record_visit(learner, lesson)
-
-
-def _typed_numbers(sandbox, data) -> dict[str, float]:
-    typed = {}
-    for term in sandbox.terms:
-        try:
-            value = float(data.get(f"w-{term['key']}", "")[:24])
-        except ValueError:
-            continue
-        if value == value and abs(value) != float("inf"):
-            typed[term["key"]] = value
-    return typed
 
 
 @require_http_methods(["GET", "POST"])
